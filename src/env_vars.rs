@@ -1,0 +1,8 @@
+//! Every environment variable archi reads, in one place.
+
+/// Overrides the store location (default: the user's cache dir, `~/.cache/archi`).
+pub const ARCHI_STORE: &str = "ARCHI_STORE";
+/// When set to `1`, archi never downloads a source: a source missing from the cache is an error.
+pub const ARCHI_OFFLINE: &str = "ARCHI_OFFLINE";
+/// Log filter for `tracing` (`info`, `archi=debug`, …).
+pub const ARCHI_LOG: &str = "ARCHI_LOG";

@@ -1,0 +1,24 @@
+//! archi builds conda packages from TOML recipes, keeps every output in a content-addressed store and serves them
+//! from a local channel. Its first job is bringing up a conda distribution for linux-aarch64 from x86_64 machines.
+//!
+//! The pipeline, one module per stage (see `docs/architecture.md`):
+//! `recipe` (TOML → [`recipe::RawRecipe`]) → `render` (templates, pins, variant → [`render::RenderedRecipe`]) →
+//! `store` (key, lookup) → `source` (fetch, verify, extract) → `prefix` (solve + install build/host prefixes) →
+//! `build` (run the script; the only stage that spawns build processes) → `package` (relocate, `info/`, `.conda`) →
+//! `pkgtest` (tests in a fresh environment) → `store` (atomic insert) → `channel` (repodata, atomic publish).
+
+pub mod build;
+pub mod channel;
+pub mod cli;
+pub mod env_vars;
+pub mod graph;
+pub mod package;
+pub mod pkgtest;
+pub mod platform;
+pub mod prefix;
+pub mod recipe;
+pub mod render;
+pub mod source;
+pub mod store;
+pub mod toolchain;
+pub mod workspace;
