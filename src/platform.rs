@@ -3,7 +3,7 @@
 //! The names follow conda's subdirs (`linux-64`, `linux-aarch64`, …) as `rattler_conda_types::Platform` spells
 //! them; the triplets are Debian's multiarch triplets, which is what Debian's cross toolchains are prefixed with.
 
-use rattler_conda_types::Platform;
+use rattler_conda_types::Subdir as Platform;
 
 /// The GNU triplet of a conda platform, as Debian's toolchains name it (`x86_64-linux-gnu`), or `None` for a
 /// platform archi cannot build for yet.
@@ -32,10 +32,10 @@ pub fn shlib_ext(platform: Platform) -> &'static str {
 /// no binary of the build machine. `None` for non-ELF platforms.
 pub fn elf_machine(platform: Platform) -> Option<u16> {
     match platform {
-        Platform::Linux64 => Some(62),      // EM_X86_64
+        Platform::Linux64 => Some(62),       // EM_X86_64
         Platform::LinuxAarch64 => Some(183), // EM_AARCH64
-        Platform::LinuxPpc64le => Some(21), // EM_PPC64
-        Platform::LinuxS390X => Some(22),   // EM_S390
+        Platform::LinuxPpc64le => Some(21),  // EM_PPC64
+        Platform::LinuxS390X => Some(22),    // EM_S390
         _ => None,
     }
 }
