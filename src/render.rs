@@ -1,1 +1,554 @@
-//! (being written)
+//! [`RawRecipe`](crate::recipe::RawRecipe) + platform + pins → [`RenderedRecipe`]: every template evaluated with
+//! minijinja (undefined variables are errors), target tables merged, requirements classified into toolchain
+//! programs and conda match specs, the version checked. Pure: no I/O.
+//!
+//! Template functions follow conda-build's jinja context: `compiler(lang)`, `pin_subpackage(name, max_pin)`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use minijinja::value::Kwargs;
+use minijinja::{Environment, UndefinedBehavior, Value};
+use rattler_conda_types::{MatchSpec, NoArchType, PackageName, ParseStrictness, Subdir, Version};
+use serde::Serialize;
+
+use crate::recipe::{BoolOrTemplate, LoadedRecipe, RecipeError, Span, Template};
+use crate::source::{SourceOrigin, SourceSpec};
+use crate::workspace::ToolSpec;
+
+/// The prefix `compiler('c')` renders to: `compiler:c`.
+pub const COMPILER_PREFIX: &str = "compiler:";
+
+/// What a recipe is rendered for.
+#[derive(Debug, Clone)]
+pub struct RenderOptions<'a> {
+    /// The platform the package is for (`target_platform` = `host_platform`).
+    pub target_platform: Subdir,
+    /// The machine that builds it.
+    pub build_platform: Subdir,
+    /// Variant values for the target platform (pins.toml).
+    pub pins: &'a BTreeMap<String, String>,
+    /// Toolchain programs for the target platform, by requirement name.
+    pub toolchain: &'a BTreeMap<String, ToolSpec>,
+}
+
+/// A requirement after rendering.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Requirement {
+    /// A program from the build machine: a compiler (`c`, `cxx`) or a tool (`make`), keyed as in pins.toml.
+    Toolchain(String),
+    /// A conda match spec solved from channels.
+    Package(String),
+}
+
+/// A recipe with every value concrete (stage 1): what the store key hashes and `archi render` prints.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderedRecipe {
+    /// Package name.
+    pub name: String,
+    /// Package version (a valid conda version).
+    pub version: String,
+    /// Build number.
+    pub build_number: u64,
+    /// Sources in order.
+    pub sources: Vec<SourceSpec>,
+    /// The inline script, or `None` for `build.sh` in the recipe directory.
+    pub script: Option<String>,
+    /// `generic` / `python` / none.
+    pub noarch: NoArchType,
+    /// Whether the recipe is skipped on this platform.
+    pub skip: bool,
+    /// Extra script variables.
+    pub script_env: BTreeMap<String, String>,
+    /// Requirements.
+    pub requirements: Requirements,
+    /// Tests.
+    pub test: Test,
+    /// about.json fields (only those given).
+    pub about: BTreeMap<String, serde_json::Value>,
+    /// License files relative to `SRC_DIR`.
+    pub license_files: Vec<PathBuf>,
+    /// The variant: platforms and every pin the recipe used.
+    pub variant: BTreeMap<String, String>,
+}
+
+/// Rendered `[requirements]`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Requirements {
+    /// Build machine: toolchain and packages.
+    pub build: Vec<Requirement>,
+    /// Target packages installed in `$PREFIX`.
+    pub host: Vec<Requirement>,
+    /// Run requirements as match specs.
+    pub run: Vec<String>,
+    /// Run constraints as match specs.
+    pub run_constraints: Vec<String>,
+    /// Names whose run_exports are ignored.
+    pub ignore_run_exports: Vec<String>,
+    /// Weak run_exports (match specs).
+    pub run_exports_weak: Vec<String>,
+    /// Strong run_exports (match specs).
+    pub run_exports_strong: Vec<String>,
+}
+
+/// Rendered `[test]`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Test {
+    /// Toolchain and packages for the test environment.
+    pub requires: Vec<Requirement>,
+    /// Files relative to the recipe directory.
+    pub files: Vec<PathBuf>,
+    /// Commands.
+    pub commands: Vec<String>,
+}
+
+impl RenderedRecipe {
+    /// Toolchain names among build requirements.
+    pub fn build_toolchain(&self) -> impl Iterator<Item = &str> {
+        toolchain_names(&self.requirements.build)
+    }
+    /// Package specs among `reqs`.
+    pub fn package_specs(reqs: &[Requirement]) -> impl Iterator<Item = &str> {
+        reqs.iter().filter_map(|r| match r {
+            Requirement::Package(spec) => Some(spec.as_str()),
+            Requirement::Toolchain(_) => None,
+        })
+    }
+}
+
+/// Toolchain names among `reqs`.
+pub fn toolchain_names(reqs: &[Requirement]) -> impl Iterator<Item = &str> {
+    reqs.iter().filter_map(|r| match r {
+        Requirement::Toolchain(name) => Some(name.as_str()),
+        Requirement::Package(_) => None,
+    })
+}
+
+/// Render `recipe` for `opts`.
+///
+/// Errors ([`RecipeError::Invalid`], pointing at the template): template syntax, undefined variables, a version
+/// that is not a conda version, a bad package name, an unparsable match spec, a `skip` that is not a boolean, a
+/// bad `noarch`, a bad sha256 or URL.
+pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRecipe, RecipeError> {
+    let raw = &recipe.raw;
+    let mut r = Renderer::new(recipe, opts);
+    for (key, template) in &raw.context {
+        let value = r.render(template)?;
+        r.vars.insert(key.clone(), Value::from(value));
+    }
+    let name = r.render(&raw.package.name)?;
+    PackageName::try_from(name.as_str()).map_err(|e| {
+        r.invalid(
+            &raw.package.name,
+            format!("invalid package name `{name}`: {e}"),
+        )
+    })?;
+    let version = r.render(&raw.package.version)?;
+    Version::from_str(&version).map_err(|e| {
+        r.invalid(
+            &raw.package.version,
+            format!("invalid version `{version}`: {e}"),
+        )
+    })?;
+    let build_number = raw.build.number.as_ref().map(|n| *n.get_ref()).unwrap_or(0);
+    r.vars.insert("name".into(), Value::from(name.clone()));
+    r.vars
+        .insert("version".into(), Value::from(version.clone()));
+    r.vars
+        .insert("build_number".into(), Value::from(build_number));
+    r.own = Some((name.clone(), version.clone()));
+
+    let target = raw.target.get(opts.target_platform.as_str());
+    let merged =
+        |own: &Vec<Template>, pick: fn(&crate::recipe::RequirementsSection) -> &Vec<Template>| {
+            own.iter()
+                .chain(target.map(|t| pick(&t.requirements)).into_iter().flatten())
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+    let reqs = &raw.requirements;
+    let requirements = Requirements {
+        build: r.requirements(&merged(&reqs.build, |s| &s.build), false)?,
+        host: r.requirements(&merged(&reqs.host, |s| &s.host), true)?,
+        run: r.specs(&merged(&reqs.run, |s| &s.run))?,
+        run_constraints: r.specs(&merged(&reqs.run_constraints, |s| &s.run_constraints))?,
+        ignore_run_exports: r.all(&merged(&reqs.ignore_run_exports, |s| &s.ignore_run_exports))?,
+        run_exports_weak: r.specs(&merged(&reqs.run_exports.weak, |s| &s.run_exports.weak))?,
+        run_exports_strong: r
+            .specs(&merged(&reqs.run_exports.strong, |s| &s.run_exports.strong))?,
+    };
+
+    let mut script_env = BTreeMap::new();
+    let target_env = target.map(|t| &t.build.script_env).into_iter().flatten();
+    for (key, value) in raw.build.script_env.iter().chain(target_env) {
+        script_env.insert(key.clone(), r.render(value)?);
+    }
+    let noarch = match &raw.build.noarch {
+        None => NoArchType::none(),
+        Some(t) => match r.render(t)?.as_str() {
+            "generic" => NoArchType::generic(),
+            "python" => NoArchType::python(),
+            other => {
+                return Err(r.invalid(
+                    t,
+                    format!("noarch must be `generic` or `python`, not `{other}`"),
+                ))
+            }
+        },
+    };
+    let skip = match &raw.build.skip {
+        None => false,
+        Some(spanned) => match spanned.get_ref() {
+            BoolOrTemplate::Bool(b) => *b,
+            BoolOrTemplate::Template(t) => {
+                let span = Span::from(spanned.span());
+                match r.render_text(t, span)?.trim() {
+                    "true" | "True" => true,
+                    "false" | "False" | "" => false,
+                    other => {
+                        return Err(recipe.file.invalid(
+                            span,
+                            format!("skip must render to true or false, not `{other}`"),
+                            None,
+                        ))
+                    }
+                }
+            }
+        },
+    };
+
+    let sources = raw
+        .source
+        .iter()
+        .map(|s| r.source(s.get_ref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let test = Test {
+        requires: r.requirements(&raw.test.requires, false)?,
+        files: r
+            .all(&raw.test.files)?
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
+        commands: r.all(&raw.test.commands)?,
+    };
+    let about_fields = [
+        ("home", &raw.about.homepage),
+        ("license", &raw.about.license),
+        ("license_family", &raw.about.license_family),
+        ("summary", &raw.about.summary),
+        ("description", &raw.about.description),
+        ("dev_url", &raw.about.dev_url),
+        ("doc_url", &raw.about.doc_url),
+    ];
+    let mut about = BTreeMap::new();
+    for (key, value) in about_fields {
+        if let Some(t) = value {
+            about.insert(key.to_string(), serde_json::Value::from(r.render(t)?));
+        }
+    }
+    let license_files = match &raw.about.license_file {
+        None => Vec::new(),
+        Some(files) => files
+            .get_ref()
+            .as_slice()
+            .iter()
+            .map(|t| r.render(t).map(PathBuf::from))
+            .collect::<Result<_, _>>()?,
+    };
+    let script = raw.build.script.as_ref().map(|s| r.render(s)).transpose()?;
+
+    let mut variant: BTreeMap<String, String> = r
+        .used_pins
+        .iter()
+        .map(|k| (k.clone(), opts.pins[k].clone()))
+        .collect();
+    variant.insert("target_platform".into(), opts.target_platform.to_string());
+    variant.insert("build_platform".into(), opts.build_platform.to_string());
+    Ok(RenderedRecipe {
+        name,
+        version,
+        build_number,
+        sources,
+        script,
+        noarch,
+        skip,
+        script_env,
+        requirements,
+        test,
+        about,
+        license_files,
+        variant,
+    })
+}
+
+struct Renderer<'a> {
+    recipe: &'a LoadedRecipe,
+    opts: &'a RenderOptions<'a>,
+    vars: BTreeMap<String, Value>,
+    /// The recipe's own (name, version), known once `[package]` is rendered; `pin_subpackage` needs it.
+    own: Option<(String, String)>,
+    used_pins: BTreeSet<String>,
+}
+
+impl<'a> Renderer<'a> {
+    fn new(recipe: &'a LoadedRecipe, opts: &'a RenderOptions<'a>) -> Self {
+        let mut vars = BTreeMap::new();
+        for (key, value) in opts.pins {
+            vars.insert(key.clone(), Value::from(value.clone()));
+        }
+        vars.insert(
+            "target_platform".into(),
+            Value::from(opts.target_platform.to_string()),
+        );
+        vars.insert(
+            "host_platform".into(),
+            Value::from(opts.target_platform.to_string()),
+        );
+        vars.insert(
+            "build_platform".into(),
+            Value::from(opts.build_platform.to_string()),
+        );
+        Self {
+            recipe,
+            opts,
+            vars,
+            own: None,
+            used_pins: BTreeSet::new(),
+        }
+    }
+
+    fn invalid(&self, template: &Template, message: String) -> RecipeError {
+        self.recipe
+            .file
+            .invalid(Span::from(template.span()), message, None)
+    }
+
+    fn render(&mut self, template: &Template) -> Result<String, RecipeError> {
+        self.render_text(template.get_ref(), Span::from(template.span()))
+    }
+
+    /// Render `text` found at `span` of the recipe file.
+    fn render_text(&mut self, text: &str, span: Span) -> Result<String, RecipeError> {
+        if !text.contains("{{") && !text.contains("{%") {
+            return Ok(text.to_string());
+        }
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.add_function("compiler", |lang: String| {
+            format!("{COMPILER_PREFIX}{lang}")
+        });
+        let own = Arc::new(self.own.clone());
+        env.add_function(
+            "pin_subpackage",
+            move |name: String, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+                let max_pin: Option<String> = kwargs.get("max_pin")?;
+                let exact: Option<bool> = kwargs.get("exact")?;
+                kwargs.assert_all_used()?;
+                pin_subpackage(
+                    own.as_ref().as_ref(),
+                    &name,
+                    max_pin.as_deref(),
+                    exact.unwrap_or(false),
+                )
+            },
+        );
+        let template = env
+            .template_from_str(text)
+            .map_err(|err| self.template_error(text, span, &err))?;
+        for var in template.undeclared_variables(false) {
+            if self.opts.pins.contains_key(&var) {
+                self.used_pins.insert(var);
+            }
+        }
+        template
+            .render(&self.vars)
+            .map_err(|err| self.template_error(text, span, &err))
+    }
+
+    fn template_error(&self, text: &str, span: Span, err: &minijinja::Error) -> RecipeError {
+        // Point inside the string when the TOML text is the template verbatim (a basic string without escapes).
+        let raw = &self.recipe.file.text[span.start..span.end.min(self.recipe.file.text.len())];
+        let inner = raw.strip_prefix('"').and_then(|s| s.strip_suffix('"'));
+        let at = match (err.range(), inner) {
+            (Some(range), Some(inner)) if inner == text => Span {
+                start: span.start + 1 + range.start,
+                end: span.start + 1 + range.end,
+            },
+            _ => span,
+        };
+        let detail = err.detail().map(|d| format!(": {d}")).unwrap_or_default();
+        let message = format!("template error: {}{detail}", err.kind());
+        let help = match err.kind() {
+            minijinja::ErrorKind::UndefinedError => Some(
+                "defined here: [context] keys, name, version, build_number, target_platform, host_platform, build_platform and the pins in pins.toml",
+            ),
+            _ => None,
+        };
+        self.recipe.file.invalid(at, message, help)
+    }
+
+    fn all(&mut self, templates: &[Template]) -> Result<Vec<String>, RecipeError> {
+        templates.iter().map(|t| self.render(t)).collect()
+    }
+
+    /// Render match specs and check that they parse.
+    fn specs(&mut self, templates: &[Template]) -> Result<Vec<String>, RecipeError> {
+        let mut specs = Vec::new();
+        for template in templates {
+            let spec = self.render(template)?;
+            MatchSpec::from_str(&spec, ParseStrictness::Lenient)
+                .map_err(|e| self.invalid(template, format!("invalid match spec `{spec}`: {e}")))?;
+            specs.push(spec);
+        }
+        Ok(specs)
+    }
+
+    /// Render requirements, telling toolchain programs from packages; with `apply_pins`, a bare package name that
+    /// has a pin gets the pinned version (as conda-build applies conda_build_config.yaml to host requirements).
+    fn requirements(
+        &mut self,
+        templates: &[Template],
+        apply_pins: bool,
+    ) -> Result<Vec<Requirement>, RecipeError> {
+        let mut out = Vec::new();
+        for template in templates {
+            let text = self.render(template)?;
+            let text = text.trim();
+            if let Some(lang) = text.strip_prefix(COMPILER_PREFIX) {
+                out.push(Requirement::Toolchain(lang.to_string()));
+            } else if self.opts.toolchain.contains_key(text) {
+                out.push(Requirement::Toolchain(text.to_string()));
+            } else {
+                let mut spec = text.to_string();
+                if apply_pins && !text.contains(char::is_whitespace) {
+                    if let Some(pin) = self.opts.pins.get(text) {
+                        self.used_pins.insert(text.to_string());
+                        spec = format!("{text} {pin}");
+                    }
+                }
+                MatchSpec::from_str(&spec, ParseStrictness::Lenient).map_err(|e| {
+                    self.invalid(template, format!("invalid requirement `{spec}`: {e}"))
+                })?;
+                out.push(Requirement::Package(spec));
+            }
+        }
+        Ok(out)
+    }
+
+    fn source(&mut self, s: &crate::recipe::SourceSection) -> Result<SourceSpec, RecipeError> {
+        let sha256 = match &s.sha256 {
+            Some(t) => {
+                let hash = self.render(t)?.to_ascii_lowercase();
+                if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return Err(
+                        self.invalid(t, format!("sha256 must be 64 hex digits, not `{hash}`"))
+                    );
+                }
+                Some(hash)
+            }
+            None => None,
+        };
+        let file_name = s.file_name.as_ref().map(|t| self.render(t)).transpose()?;
+        let origin = if let Some(urls) = &s.url {
+            let mut parsed = Vec::new();
+            for t in urls.get_ref().as_slice() {
+                let text = self.render(t)?;
+                parsed.push(
+                    url::Url::parse(&text)
+                        .map_err(|e| self.invalid(t, format!("invalid URL `{text}`: {e}")))?,
+                );
+            }
+            SourceOrigin::Url {
+                url: parsed,
+                sha256: sha256.unwrap_or_default(),
+                file_name,
+            }
+        } else if let Some(file_name) = file_name {
+            let note = s.note.as_ref().map(|t| self.render(t)).transpose()?;
+            SourceOrigin::File {
+                file_name,
+                sha256: sha256.unwrap_or_default(),
+                note,
+            }
+        } else {
+            let path = s
+                .path
+                .as_ref()
+                .map(|t| self.render(t))
+                .transpose()?
+                .unwrap_or_default();
+            SourceOrigin::Path {
+                path: PathBuf::from(path),
+            }
+        };
+        Ok(SourceSpec {
+            origin,
+            patches: self
+                .all(&s.patches)?
+                .into_iter()
+                .map(PathBuf::from)
+                .collect(),
+            target_directory: s
+                .target_directory
+                .as_ref()
+                .map(|t| self.render(t))
+                .transpose()?
+                .map(PathBuf::from),
+        })
+    }
+}
+
+/// `pin_subpackage(name, max_pin='x.x')` for the recipe's own output: `name >=V,<U` where U bumps the last of the
+/// first N version segments (N = number of `x` in max_pin) and appends `.0a0`, as conda-build's
+/// `apply_pin_expressions` does (`zlib 1.2.13`, `x.x` → `zlib >=1.2.13,<1.3.0a0`). Without max_pin: `>=V`.
+fn pin_subpackage(
+    own: Option<&(String, String)>,
+    name: &str,
+    max_pin: Option<&str>,
+    exact: bool,
+) -> Result<String, minijinja::Error> {
+    let invalid = |msg: String| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg);
+    let (own_name, version) =
+        own.ok_or_else(|| invalid("pin_subpackage used before [package] is known".into()))?;
+    if own_name != name {
+        return Err(invalid(format!(
+            "pin_subpackage: `{name}` is not an output of this recipe (`{own_name}`)"
+        )));
+    }
+    if exact {
+        return Err(invalid(
+            "pin_subpackage(exact=true) is not supported yet: use max_pin".into(),
+        ));
+    }
+    let Some(max_pin) = max_pin else {
+        return Ok(format!("{name} >={version}"));
+    };
+    let depth = max_pin.split('.').count();
+    if max_pin.split('.').any(|p| p != "x") {
+        return Err(invalid(format!(
+            "max_pin must look like `x.x`, not `{max_pin}`"
+        )));
+    }
+    let mut parts: Vec<String> = version
+        .split(['.', '_', '-'])
+        .take(depth)
+        .map(str::to_string)
+        .collect();
+    let last = parts
+        .last_mut()
+        .ok_or_else(|| invalid(format!("version `{version}` has no segments")))?;
+    let bumped = last.parse::<u64>().map_err(|_| {
+        invalid(format!(
+            "cannot bump non-numeric version segment `{last}` of `{version}`"
+        ))
+    })? + 1;
+    *last = bumped.to_string();
+    Ok(format!("{name} >={version},<{}.0a0", parts.join(".")))
+}
+
+#[cfg(test)]
+mod tests;

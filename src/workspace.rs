@@ -1,1 +1,286 @@
-//! (being written)
+//! The workspace: the nearest directory with an `archi.toml`, naming recipe roots, the pins file, upstream channels
+//! and the output channel; and `pins.toml`, which plays the part of conda-forge's `conda_build_config.yaml`
+//! (variant values per platform) and says where each toolchain program comes from.
+//!
+//! Both files are parsed with serde + toml; their JSON Schemas (`schemas/archi.schema.json`,
+//! `schemas/pins.schema.json`) are generated from these types.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::recipe::{RecipeError, SourceFile};
+
+/// The workspace file name.
+pub const WORKSPACE_FILE: &str = "archi.toml";
+
+/// `archi.toml`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceFile {
+    /// `[workspace]`.
+    #[serde(default)]
+    pub workspace: WorkspaceSection,
+}
+
+/// `[workspace]` of `archi.toml`. Paths are relative to the workspace directory.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceSection {
+    /// Directories holding one recipe directory each (default `["recipes"]`).
+    #[serde(default = "default_recipe_roots")]
+    pub recipes: Vec<PathBuf>,
+    /// The pins file (default `pins.toml`).
+    #[serde(default = "default_pins")]
+    pub pins: PathBuf,
+    /// The channel archi publishes to (default `channels/local`).
+    #[serde(default = "default_output")]
+    pub output: PathBuf,
+    /// Upstream channels solved after the output channel, in priority order (directories or URLs).
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+impl Default for WorkspaceSection {
+    fn default() -> Self {
+        Self {
+            recipes: default_recipe_roots(),
+            pins: default_pins(),
+            output: default_output(),
+            channels: Vec::new(),
+        }
+    }
+}
+
+fn default_recipe_roots() -> Vec<PathBuf> {
+    vec![PathBuf::from("recipes")]
+}
+fn default_pins() -> PathBuf {
+    PathBuf::from("pins.toml")
+}
+fn default_output() -> PathBuf {
+    PathBuf::from("channels/local")
+}
+
+/// `pins.toml`: variant values and toolchain programs, for every platform and per platform.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PinsFile {
+    /// Variant values for every platform (`openssl = "3"`); usable in templates and applied to bare host
+    /// requirements of the same name.
+    #[serde(default)]
+    pub pins: BTreeMap<String, String>,
+    /// Toolchain programs for every platform, by requirement name (`make`, `perl`).
+    #[serde(default)]
+    pub toolchain: BTreeMap<String, ToolSpec>,
+    /// Per-platform sections keyed by conda subdir (`linux-64`, `linux-aarch64`).
+    #[serde(default)]
+    pub platform: BTreeMap<String, PlatformSection>,
+}
+
+/// `[platform.<subdir>]` of `pins.toml`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlatformSection {
+    /// Variant values for this platform; they override `[pins]`.
+    #[serde(default)]
+    pub pins: BTreeMap<String, String>,
+    /// Toolchain programs when this platform is the target; they override `[toolchain]`. A compiler is named
+    /// `c`, `cxx` or `fortran` (`compiler('c')` in a recipe).
+    #[serde(default)]
+    pub toolchain: BTreeMap<String, ToolSpec>,
+    /// The glibc version packages built for this platform require (`__glibc >=` it). Without it, the build
+    /// machine's glibc is used when the platform is the build machine's own.
+    pub glibc: Option<String>,
+    /// Root of the target's libraries for running its binaries under emulation (`qemu-aarch64 -L <sysroot>`).
+    pub sysroot: Option<PathBuf>,
+    /// The emulator program that runs this platform's binaries on the build machine (`qemu-aarch64`).
+    pub emulator: Option<String>,
+    /// The apt package that provides the emulator (`qemu-user`).
+    pub emulator_apt: Option<String>,
+}
+
+/// One toolchain program taken from the build machine.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSpec {
+    /// Program name looked up on `PATH` (or an absolute path).
+    pub program: String,
+    /// The Debian package that provides it, named in the error when it is missing.
+    pub apt: String,
+    /// For compilers: the prefix of the matching binutils (`aarch64-linux-gnu-`), used for AR, LD, NM, RANLIB,
+    /// STRIP, OBJDUMP.
+    pub binutils_prefix: Option<String>,
+}
+
+/// A loaded workspace: its directory and both files, resolved.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The directory holding `archi.toml` (absolute).
+    pub root: PathBuf,
+    /// `archi.toml`.
+    pub file: WorkspaceFile,
+    /// `pins.toml` (empty if the file does not exist).
+    pub pins: PinsFile,
+}
+
+/// Errors while finding or reading the workspace.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum WorkspaceError {
+    /// No `archi.toml` in the directory or any parent.
+    #[error("no {WORKSPACE_FILE} found in {} or any parent directory", start.display())]
+    #[diagnostic(help(
+        "run archi inside a workspace, or create an archi.toml with a [workspace] table"
+    ))]
+    NotFound {
+        /// Where the search started.
+        start: PathBuf,
+    },
+    /// A workspace file is malformed (span and help inside).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Invalid(#[from] RecipeError),
+    /// A platform named in a section is not a conda subdir.
+    #[error("{}: `{name}` is not a conda subdir", path.display())]
+    UnknownPlatform {
+        /// The pins file.
+        path: PathBuf,
+        /// The key.
+        name: String,
+    },
+}
+
+impl Workspace {
+    /// Find the workspace from `start` upwards and load `archi.toml` and its pins file.
+    ///
+    /// Errors: [`WorkspaceError::NotFound`] when no directory up to `/` has an `archi.toml`; parse errors name
+    /// the file, line and key.
+    pub fn discover(start: &Path) -> Result<Workspace, WorkspaceError> {
+        let start = fs_err::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
+        let root = start
+            .ancestors()
+            .find(|dir| dir.join(WORKSPACE_FILE).is_file())
+            .ok_or_else(|| WorkspaceError::NotFound {
+                start: start.clone(),
+            })?
+            .to_path_buf();
+        Self::load(&root)
+    }
+
+    /// Load the workspace whose `archi.toml` is in `root`.
+    pub fn load(root: &Path) -> Result<Workspace, WorkspaceError> {
+        let file: WorkspaceFile = read_toml(&root.join(WORKSPACE_FILE))?;
+        let pins_path = root.join(&file.workspace.pins);
+        let pins: PinsFile = if pins_path.is_file() {
+            read_toml(&pins_path)?
+        } else {
+            PinsFile::default()
+        };
+        for name in pins.platform.keys() {
+            if name.parse::<rattler_conda_types::Subdir>().is_err() {
+                return Err(WorkspaceError::UnknownPlatform {
+                    path: pins_path,
+                    name: name.clone(),
+                });
+            }
+        }
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            file,
+            pins,
+        })
+    }
+
+    /// The output channel directory (absolute).
+    pub fn output_channel(&self) -> PathBuf {
+        self.root.join(&self.file.workspace.output)
+    }
+
+    /// Every recipe directory under the recipe roots (directories holding a `recipe.toml`), sorted.
+    pub fn recipe_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self
+            .file
+            .workspace
+            .recipes
+            .iter()
+            .filter_map(|root| fs_err::read_dir(self.root.join(root)).ok())
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|dir| dir.join(crate::recipe::RECIPE_FILE).is_file())
+            .collect();
+        dirs.sort();
+        dirs
+    }
+
+    /// The variant values for `platform`: `[pins]` overridden by `[platform.<subdir>.pins]`.
+    pub fn pins_for(&self, platform: rattler_conda_types::Subdir) -> BTreeMap<String, String> {
+        let mut pins = self.pins.pins.clone();
+        if let Some(section) = self.pins.platform.get(platform.as_str()) {
+            pins.extend(section.pins.clone());
+        }
+        pins
+    }
+
+    /// The toolchain programs usable when building for `target`: `[toolchain]` overridden by
+    /// `[platform.<target>.toolchain]`.
+    pub fn toolchain_for(&self, target: rattler_conda_types::Subdir) -> BTreeMap<String, ToolSpec> {
+        let mut tools = self.pins.toolchain.clone();
+        if let Some(section) = self.pins.platform.get(target.as_str()) {
+            tools.extend(section.toolchain.clone());
+        }
+        tools
+    }
+
+    /// The `[platform.<subdir>]` section, if any.
+    pub fn platform(&self, platform: rattler_conda_types::Subdir) -> Option<&PlatformSection> {
+        self.pins.platform.get(platform.as_str())
+    }
+}
+
+/// Read a TOML file into `T`, with span-carrying errors.
+fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, RecipeError> {
+    let text = fs_err::read_to_string(path).map_err(|source| RecipeError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file = SourceFile::new(path, &text);
+    toml::from_str(&text).map_err(|err| RecipeError::from_toml(&file, &err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_pins_override_global_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(dir.path().join(WORKSPACE_FILE), "[workspace]\n").unwrap();
+        fs_err::write(
+            dir.path().join("pins.toml"),
+            "[pins]\nzlib = \"1.2\"\nopenssl = \"3\"\n[platform.linux-aarch64.pins]\nzlib = \"1.3\"\n",
+        )
+        .unwrap();
+        let ws = Workspace::discover(dir.path()).unwrap();
+        let pins = ws.pins_for(rattler_conda_types::Subdir::LinuxAarch64);
+        assert_eq!(pins["zlib"], "1.3");
+        assert_eq!(pins["openssl"], "3");
+        assert_eq!(
+            ws.pins_for(rattler_conda_types::Subdir::Linux64)["zlib"],
+            "1.2"
+        );
+    }
+
+    #[test]
+    fn unknown_platform_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(dir.path().join(WORKSPACE_FILE), "").unwrap();
+        fs_err::write(dir.path().join("pins.toml"), "[platform.linux-sparc]\n").unwrap();
+        assert!(matches!(
+            Workspace::discover(dir.path()),
+            Err(WorkspaceError::UnknownPlatform { .. })
+        ));
+    }
+}

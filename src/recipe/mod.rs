@@ -1,1 +1,363 @@
-//! (being written)
+//! `recipe.toml` → [`RawRecipe`]: the recipe as written, every string still a template, every value with its TOML
+//! span so that later stages can point at it.
+//!
+//! The format is documented in `docs/recipe-format.md`; the JSON Schema `schemas/recipe.schema.json` is generated
+//! from these types. Parsing is pure: [`parse`] takes the text and the path to name in errors.
+
+mod error;
+mod spanned;
+
+pub use error::{RecipeError, SourceFile};
+pub use spanned::{BoolOrTemplate, OneOrMany, Span};
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use toml::Spanned;
+
+/// A template string with its byte span in the recipe file.
+pub type Template = Spanned<String>;
+
+/// A recipe as written in `recipe.toml` (stage 0 in rattler-build's terms): nothing rendered yet.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecipe {
+    /// Template variables, rendered in order; a later one may use an earlier one.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub context: IndexMap<String, Template>,
+    /// Name and version of the package.
+    pub package: PackageSection,
+    /// Sources, extracted into `SRC_DIR` in order.
+    #[serde(default)]
+    #[schemars(with = "Vec<SourceSection>")]
+    pub source: Vec<Spanned<SourceSection>>,
+    /// How to build.
+    #[serde(default)]
+    pub build: BuildSection,
+    /// build / host / run requirements and run_exports.
+    #[serde(default)]
+    pub requirements: RequirementsSection,
+    /// Tests run in a fresh environment installed from the new package.
+    #[serde(default)]
+    pub test: TestSection,
+    /// Metadata for `info/about.json`.
+    #[serde(default)]
+    pub about: AboutSection,
+    /// Per-platform additions, keyed by conda subdir (`linux-aarch64`), as Cargo's `[target.<triple>]` tables.
+    #[serde(default)]
+    pub target: BTreeMap<String, TargetSection>,
+}
+
+/// `[package]`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PackageSection {
+    /// The conda package name (lowercase, `[a-z0-9_.-]`).
+    #[schemars(with = "String")]
+    pub name: Template,
+    /// The version; must parse as a conda version once rendered.
+    #[schemars(with = "String")]
+    pub version: Template,
+}
+
+/// One `[[source]]`: exactly one of `url`, `file_name` or `path`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSection {
+    /// One URL, or a list of mirrors tried in order.
+    #[schemars(with = "Option<OneOrMany<String>>")]
+    pub url: Option<Spanned<OneOrMany<Template>>>,
+    /// File name of a source only a cache can satisfy (Nix's `requireFile`), or the name to give a URL download.
+    #[schemars(with = "Option<String>")]
+    pub file_name: Option<Template>,
+    /// Where to get a `file_name` source; shown when it is missing.
+    #[schemars(with = "Option<String>")]
+    pub note: Option<Template>,
+    /// sha256 of the file, 64 hex digits; required with `url` and `file_name`.
+    #[schemars(with = "Option<String>")]
+    pub sha256: Option<Template>,
+    /// A file or directory relative to the recipe directory.
+    #[schemars(with = "Option<String>")]
+    pub path: Option<Template>,
+    /// Unified diffs relative to the recipe directory, applied with `-p1`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub patches: Vec<Template>,
+    /// Directory inside `SRC_DIR` where the source lands.
+    #[schemars(with = "Option<String>")]
+    pub target_directory: Option<Template>,
+}
+
+/// `[build]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BuildSection {
+    /// Build number (default 0).
+    #[serde(default)]
+    #[schemars(with = "u64")]
+    pub number: Option<Spanned<u64>>,
+    /// Inline build script; without it `build.sh` in the recipe directory runs.
+    #[schemars(with = "Option<String>")]
+    pub script: Option<Template>,
+    /// `generic` or `python`.
+    #[schemars(with = "Option<String>")]
+    pub noarch: Option<Template>,
+    /// `true`, `false` or a template rendering to one of them: skip the recipe on this platform.
+    #[schemars(with = "Option<spanned::BoolOrTemplate>")]
+    pub skip: Option<Spanned<spanned::BoolOrTemplate>>,
+    /// Extra variables for the build script.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub script_env: BTreeMap<String, Template>,
+}
+
+/// `[requirements]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementsSection {
+    /// Toolchain (`compiler('c')`, `make`, …) or packages for the build machine (`$BUILD_PREFIX`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub build: Vec<Template>,
+    /// Packages for the target, installed in `$PREFIX` while building.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub host: Vec<Template>,
+    /// Run requirements (`depends` in index.json).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub run: Vec<Template>,
+    /// `constrains` in index.json.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub run_constraints: Vec<Template>,
+    /// Package names whose run_exports are not applied.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub ignore_run_exports: Vec<Template>,
+    /// What dependents get in their run requirements.
+    #[serde(default)]
+    pub run_exports: RunExportsSection,
+}
+
+/// `[requirements.run_exports]`, as conda-build's `run_exports: {weak, strong}`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunExportsSection {
+    /// Applied to dependents that have this package in their host environment.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub weak: Vec<Template>,
+    /// Applied from build and host environments.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub strong: Vec<Template>,
+}
+
+/// `[test]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestSection {
+    /// Extra packages or toolchain for the test environment.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub requires: Vec<Template>,
+    /// Files from the recipe directory copied into the test's working directory.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub files: Vec<Template>,
+    /// Shell commands, each run with `bash -eo pipefail`.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub commands: Vec<Template>,
+}
+
+/// `[about]`, written to `info/about.json`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AboutSection {
+    /// Project home page.
+    #[schemars(with = "Option<String>")]
+    pub homepage: Option<Template>,
+    /// SPDX license expression.
+    #[schemars(with = "Option<String>")]
+    pub license: Option<Template>,
+    /// License family (`MIT`, `BSD`, `GPL3`, …).
+    #[schemars(with = "Option<String>")]
+    pub license_family: Option<Template>,
+    /// License file(s), relative to `SRC_DIR`; copied to `info/licenses/`.
+    #[schemars(with = "Option<OneOrMany<String>>")]
+    pub license_file: Option<Spanned<OneOrMany<Template>>>,
+    /// One line.
+    #[schemars(with = "Option<String>")]
+    pub summary: Option<Template>,
+    /// Longer text.
+    #[schemars(with = "Option<String>")]
+    pub description: Option<Template>,
+    /// Source repository.
+    #[schemars(with = "Option<String>")]
+    pub dev_url: Option<Template>,
+    /// Documentation.
+    #[schemars(with = "Option<String>")]
+    pub doc_url: Option<Template>,
+}
+
+/// `[target.<subdir>]`: merged into the recipe when building for that platform.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSection {
+    /// Appended to `[requirements]`.
+    #[serde(default)]
+    pub requirements: RequirementsSection,
+    /// `script_env` merged into `[build]`.
+    #[serde(default)]
+    pub build: TargetBuildSection,
+}
+
+/// `[target.<subdir>.build]`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetBuildSection {
+    /// Merged into `[build.script_env]` (the target's value wins).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub script_env: BTreeMap<String, Template>,
+}
+
+/// A recipe read from disk: the raw recipe, its text (for error reports) and its directory.
+#[derive(Debug, Clone)]
+pub struct LoadedRecipe {
+    /// The parsed recipe.
+    pub raw: RawRecipe,
+    /// The file's text and path, for diagnostics.
+    pub file: SourceFile,
+    /// The recipe directory (holding `recipe.toml`, `build.sh`, patches, test files).
+    pub dir: PathBuf,
+}
+
+/// The file name of a recipe inside its directory.
+pub const RECIPE_FILE: &str = "recipe.toml";
+
+/// Parse `recipe.toml` text. `path` is only used to name the file in errors.
+///
+/// Errors: TOML syntax, wrong types and unknown keys (with the valid keys as help), and source tables that are not
+/// exactly one of `url`/`file_name`/`path` or lack a `sha256`, each pointing at the span in the file.
+pub fn parse(text: &str, path: &Path) -> Result<RawRecipe, RecipeError> {
+    let file = SourceFile::new(path, text);
+    let raw: RawRecipe = toml::from_str(text).map_err(|err| RecipeError::from_toml(&file, &err))?;
+    validate(&raw, &file)?;
+    Ok(raw)
+}
+
+/// Read and parse `<dir>/recipe.toml` (a path to the file itself is accepted too).
+///
+/// Errors: the file cannot be read (names the path), or any [`parse`] error.
+pub fn load(path: &Path) -> Result<LoadedRecipe, RecipeError> {
+    let (dir, file_path) = if path.is_dir() {
+        (path.to_path_buf(), path.join(RECIPE_FILE))
+    } else {
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        (dir, path.to_path_buf())
+    };
+    let text = fs_err::read_to_string(&file_path).map_err(|source| RecipeError::Read {
+        path: file_path.clone(),
+        source,
+    })?;
+    let raw = parse(&text, &file_path)?;
+    let dir = fs_err::canonicalize(&dir).map_err(|source| RecipeError::Read {
+        path: dir.clone(),
+        source,
+    })?;
+    Ok(LoadedRecipe {
+        raw,
+        file: SourceFile::new(&file_path, &text),
+        dir,
+    })
+}
+
+fn validate(raw: &RawRecipe, file: &SourceFile) -> Result<(), RecipeError> {
+    for source in &raw.source {
+        let span = Span::from(source.span());
+        let section = source.get_ref();
+        let kinds = [
+            section.url.is_some(),
+            section.file_name.is_some() && section.url.is_none(),
+            section.path.is_some(),
+        ];
+        match kinds.iter().filter(|k| **k).count() {
+            0 => {
+                return Err(file.invalid(
+                    span,
+                    "a [[source]] needs one of `url`, `file_name` or `path`",
+                    None,
+                ))
+            }
+            1 => {}
+            _ => {
+                return Err(file.invalid(
+                    span,
+                    "a [[source]] takes only one of `url`, `file_name` or `path`",
+                    None,
+                ))
+            }
+        }
+        if section.path.is_none() && section.sha256.is_none() {
+            let at = section
+                .url
+                .as_ref()
+                .map(|u| Span::from(u.span()))
+                .or_else(|| section.file_name.as_ref().map(|f| Span::from(f.span())))
+                .unwrap_or(span);
+            return Err(file.invalid(
+                at,
+                "this source has no `sha256`",
+                Some("every downloaded or cached source is verified: add `sha256 = \"<64 hex digits>\"`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[package]
+name = "zlib"
+version = "1.2.13"
+
+[[source]]
+url = "https://example.org/zlib-1.2.13.tar.gz"
+sha256 = "b3a24de97a8fdbc835b9833169501030b8977031bcb54b3b3ac13740f846ab30"
+"#;
+
+    #[test]
+    fn parses_a_minimal_recipe_keeping_spans() {
+        let raw = parse(MINIMAL, Path::new("recipe.toml")).unwrap();
+        assert_eq!(raw.package.name.get_ref(), "zlib");
+        let span = raw.package.version.span();
+        assert_eq!(&MINIMAL[span], "\"1.2.13\"");
+        let url = raw.source[0].get_ref().url.as_ref().unwrap();
+        assert_eq!(url.get_ref().as_slice().len(), 1);
+    }
+
+    #[test]
+    fn unknown_key_lists_the_valid_ones() {
+        let text = MINIMAL.replace("[package]", "[package]\nhomepage = \"x\"");
+        let err = parse(&text, Path::new("recipe.toml")).unwrap_err();
+        let help = err.help_text().unwrap();
+        assert!(help.contains("name") && help.contains("version"), "{help}");
+    }
+
+    #[test]
+    fn url_without_sha256_is_refused() {
+        let text = MINIMAL.replace("sha256 = ", "# sha256 = ");
+        let err = parse(&text, Path::new("recipe.toml")).unwrap_err();
+        assert!(err.to_string().contains("sha256"), "{err}");
+    }
+}

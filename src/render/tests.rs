@@ -1,0 +1,137 @@
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rattler_conda_types::Subdir;
+
+use super::*;
+use crate::recipe::{parse, LoadedRecipe, SourceFile};
+
+fn load(text: &str) -> LoadedRecipe {
+    let path = Path::new("recipes/t/recipe.toml");
+    LoadedRecipe {
+        raw: parse(text, path).unwrap(),
+        file: SourceFile::new(path, text),
+        dir: "recipes/t".into(),
+    }
+}
+
+fn tools() -> BTreeMap<String, ToolSpec> {
+    let make = ToolSpec {
+        program: "make".into(),
+        apt: "make".into(),
+        binutils_prefix: None,
+    };
+    BTreeMap::from([("make".to_string(), make)])
+}
+
+fn render_for(
+    text: &str,
+    target: Subdir,
+    pins: &BTreeMap<String, String>,
+) -> Result<RenderedRecipe, RecipeError> {
+    let toolchain = tools();
+    let opts = RenderOptions {
+        target_platform: target,
+        build_platform: Subdir::Linux64,
+        pins,
+        toolchain: &toolchain,
+    };
+    render(&load(text), &opts)
+}
+
+const RECIPE: &str = r#"
+[context]
+version = "1.2.13"
+major = "{{ version.split('.')[0] }}"
+
+[package]
+name = "zlib"
+version = "{{ version }}"
+
+[build]
+script = "make PREFIX=$PREFIX # {{ target_platform }}"
+
+[requirements]
+build = ["{{ compiler('c') }}", "make"]
+host = ["ncurses", "openssl >=3"]
+
+[requirements.run_exports]
+weak = ["{{ pin_subpackage('zlib', max_pin='x.x') }}"]
+
+[target.linux-aarch64.requirements]
+host = ["libffi"]
+"#;
+
+#[test]
+fn renders_context_compiler_pins_and_run_exports() {
+    let pins = BTreeMap::from([("ncurses".to_string(), "6.4.*".to_string())]);
+    let rendered = render_for(RECIPE, Subdir::Linux64, &pins).unwrap();
+    assert_eq!(rendered.version, "1.2.13");
+    assert_eq!(
+        rendered.script.as_deref(),
+        Some("make PREFIX=$PREFIX # linux-64")
+    );
+    assert_eq!(
+        rendered.requirements.build,
+        vec![
+            Requirement::Toolchain("c".into()),
+            Requirement::Toolchain("make".into())
+        ]
+    );
+    assert_eq!(
+        rendered.requirements.host,
+        vec![
+            Requirement::Package("ncurses 6.4.*".into()),
+            Requirement::Package("openssl >=3".into())
+        ]
+    );
+    assert_eq!(
+        rendered.requirements.run_exports_weak,
+        vec!["zlib >=1.2.13,<1.3.0a0".to_string()]
+    );
+    assert_eq!(
+        rendered.variant.get("ncurses").map(String::as_str),
+        Some("6.4.*")
+    );
+}
+
+#[test]
+fn target_tables_apply_only_to_their_platform() {
+    let pins = BTreeMap::new();
+    let native = render_for(RECIPE, Subdir::Linux64, &pins).unwrap();
+    let cross = render_for(RECIPE, Subdir::LinuxAarch64, &pins).unwrap();
+    assert_eq!(native.requirements.host.len(), 2);
+    assert_eq!(cross.requirements.host.len(), 3);
+    assert!(cross.script.unwrap().ends_with("linux-aarch64"));
+}
+
+#[test]
+fn undefined_variable_points_into_the_string() {
+    let text = RECIPE.replace("{{ target_platform }}", "{{ nope }}");
+    let err = render_for(&text, Subdir::Linux64, &BTreeMap::new()).unwrap_err();
+    let crate::recipe::RecipeError::Invalid { span, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(&text[span.offset()..span.offset() + span.len()], "nope");
+}
+
+#[test]
+fn pin_subpackage_bounds_follow_conda_build() {
+    let own = ("openssl".to_string(), "3.0.22".to_string());
+    assert_eq!(
+        pin_subpackage(Some(&own), "openssl", Some("x"), false).unwrap(),
+        "openssl >=3.0.22,<4.0a0"
+    );
+    assert_eq!(
+        pin_subpackage(Some(&own), "openssl", Some("x.x"), false).unwrap(),
+        "openssl >=3.0.22,<3.1.0a0"
+    );
+    assert!(pin_subpackage(Some(&own), "zlib", Some("x"), false).is_err());
+}
+
+#[test]
+fn invalid_version_is_refused() {
+    let text = RECIPE.replace("version = \"{{ version }}\"", "version = \"1.2..3\"");
+    let err = render_for(&text, Subdir::Linux64, &BTreeMap::new()).unwrap_err();
+    assert!(err.to_string().contains("invalid version"), "{err}");
+}
