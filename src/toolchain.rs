@@ -1,1 +1,259 @@
-//! (being written)
+//! Stage-0 toolchain: compilers and build tools taken from the build machine, found on `PATH` as `pins.toml` says,
+//! each with an identity (resolved path, `--version` line, blake3 of the program) that goes into the store key, so
+//! a different compiler means a different package.
+//!
+//! Also derives the conda-build compiler variables (`CC`, `CXX`, `AR`, `LD`, … as conda-forge's activation scripts
+//! export them) from the compiler's binutils prefix.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::{Mutex, OnceLock};
+
+use serde::Serialize;
+
+use crate::workspace::ToolSpec;
+
+/// What identifies one toolchain program in the store key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ToolIdentity {
+    /// The program as configured (`aarch64-linux-gnu-gcc`).
+    pub program: String,
+    /// Its resolved absolute path, symlinks followed.
+    pub path: PathBuf,
+    /// The first line of `<program> --version`.
+    pub version: String,
+    /// blake3 of the resolved program file, hex.
+    pub blake3: String,
+}
+
+/// Toolchain programs resolved for one build, by requirement name (`c`, `make`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Toolchain {
+    /// Resolved programs.
+    pub tools: BTreeMap<String, ToolIdentity>,
+    /// Binutils (`ar`, `ld`, …) of the C compiler, by variable name (`AR` → path).
+    pub binutils: BTreeMap<String, ToolIdentity>,
+}
+
+/// A toolchain program that cannot be used.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ToolchainError {
+    /// The recipe names a toolchain entry pins.toml does not define.
+    #[error("toolchain requirement `{name}` is not defined for {platform} in pins.toml")]
+    #[diagnostic(help("defined: {known}; add [platform.{platform}.toolchain.{name}] (program, apt) to pins.toml"))]
+    Unknown {
+        /// Requirement name.
+        name: String,
+        /// Target platform.
+        platform: String,
+        /// Defined names.
+        known: String,
+    },
+    /// The program is not on PATH.
+    #[error("toolchain program `{program}` (for `{name}`) is not installed")]
+    #[diagnostic(help("install it: apt-get install {apt}"))]
+    Missing {
+        /// Requirement name.
+        name: String,
+        /// Program.
+        program: String,
+        /// Debian package.
+        apt: String,
+    },
+    /// The program exists but could not be read or run.
+    #[error("cannot identify toolchain program {}", path.display())]
+    Identify {
+        /// Program path.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Binutils variables conda-forge's compiler activation exports, and the program suffix each names.
+const BINUTILS: [(&str, &str); 7] = [
+    ("AR", "ar"),
+    ("AS", "as"),
+    ("LD", "ld"),
+    ("NM", "nm"),
+    ("OBJDUMP", "objdump"),
+    ("RANLIB", "ranlib"),
+    ("STRIP", "strip"),
+];
+
+/// Resolve `names` against `tools` (pins.toml's toolchain for the target platform), searching `path_var`.
+///
+/// Errors: [`ToolchainError::Unknown`] for a name pins.toml does not define, [`ToolchainError::Missing`] (with the
+/// apt package) for a program not on PATH.
+pub fn resolve<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    tools: &BTreeMap<String, ToolSpec>,
+    platform: &str,
+    path_var: &str,
+) -> Result<Toolchain, ToolchainError> {
+    let mut toolchain = Toolchain::default();
+    for name in names {
+        if toolchain.tools.contains_key(name) {
+            continue;
+        }
+        let spec = tools.get(name).ok_or_else(|| ToolchainError::Unknown {
+            name: name.to_string(),
+            platform: platform.to_string(),
+            known: tools.keys().cloned().collect::<Vec<_>>().join(", "),
+        })?;
+        let identity = identify(name, &spec.program, &spec.apt, path_var)?;
+        if let (Some(prefix), "c") = (&spec.binutils_prefix, name) {
+            let apt = format!("binutils-{}", prefix.trim_end_matches('-').replace('_', "-"));
+            for (var, tool) in BINUTILS {
+                let program = format!("{prefix}{tool}");
+                let id = identify(name, &program, &apt, path_var)?;
+                toolchain.binutils.insert(var.to_string(), id);
+            }
+        }
+        toolchain.tools.insert(name.to_string(), identity);
+    }
+    Ok(toolchain)
+}
+
+impl Toolchain {
+    /// The compiler variables for a build or test environment: `CC`/`CXX`/`FC` from the compilers, the binutils
+    /// variables, and `CC_FOR_BUILD` when given the build machine's C compiler.
+    pub fn env_vars(&self) -> BTreeMap<String, String> {
+        let mut vars = BTreeMap::new();
+        for (name, var) in [("c", "CC"), ("cxx", "CXX"), ("fortran", "FC")] {
+            if let Some(tool) = self.tools.get(name) {
+                vars.insert(var.to_string(), tool.path.display().to_string());
+            }
+        }
+        if let Some(cpp) = self.tools.get("c") {
+            vars.insert("CPP".into(), format!("{} -E", cpp.path.display()));
+        }
+        for (var, tool) in &self.binutils {
+            vars.insert(var.clone(), tool.path.display().to_string());
+        }
+        vars
+    }
+
+    /// Directories holding the toolchain programs (for PATH), deduplicated, in name order.
+    pub fn bin_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        for tool in self.tools.values().chain(self.binutils.values()) {
+            if let Some(dir) = tool.path.parent() {
+                if !dirs.iter().any(|d| d == dir) {
+                    dirs.push(dir.to_path_buf());
+                }
+            }
+        }
+        dirs
+    }
+}
+
+/// Find `program` on `path_var` and compute its identity; memoised per process by (path, size, mtime).
+fn identify(name: &str, program: &str, apt: &str, path_var: &str) -> Result<ToolIdentity, ToolchainError> {
+    let found = find_program(program, path_var).ok_or_else(|| ToolchainError::Missing {
+        name: name.to_string(),
+        program: program.to_string(),
+        apt: apt.to_string(),
+    })?;
+    let io_err = |source| ToolchainError::Identify {
+        path: found.clone(),
+        source,
+    };
+    let resolved = fs_err::canonicalize(&found).map_err(io_err)?;
+    let meta = fs_err::metadata(&resolved).map_err(io_err)?;
+    let stamp = (resolved.clone(), meta.len(), meta.modified().ok());
+    static CACHE: OnceLock<Mutex<HashMap<(PathBuf, u64, Option<std::time::SystemTime>), (String, String)>>> =
+        OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((version, blake3)) = cache.lock().expect("toolchain cache").get(&stamp).cloned() {
+        return Ok(ToolIdentity {
+            program: program.to_string(),
+            path: found,
+            version,
+            blake3,
+        });
+    }
+    let bytes = fs_err::read(&resolved).map_err(io_err)?;
+    let blake3 = blake3::hash(&bytes).to_hex().to_string();
+    let output = Command::new(&found)
+        .arg("--version")
+        .env_clear()
+        .env("PATH", path_var)
+        .env("LC_ALL", "C")
+        .output()
+        .map_err(io_err)?;
+    let version = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .chain(String::from_utf8_lossy(&output.stderr).lines())
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim()
+        .to_string();
+    cache
+        .lock()
+        .expect("toolchain cache")
+        .insert(stamp, (version.clone(), blake3.clone()));
+    Ok(ToolIdentity {
+        program: program.to_string(),
+        path: found,
+        version,
+        blake3,
+    })
+}
+
+/// The first executable `program` in the `:`-separated `path_var` (or `program` itself when it is a path).
+pub fn find_program(program: &str, path_var: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let is_exe = |p: &Path| {
+        fs_err::metadata(p)
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
+    };
+    if program.contains('/') {
+        let p = PathBuf::from(program);
+        return is_exe(&p).then_some(p);
+    }
+    path_var
+        .split(':')
+        .filter(|d| !d.is_empty())
+        .map(|dir| Path::new(dir).join(program))
+        .find(|p| is_exe(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(program: &str, apt: &str) -> ToolSpec {
+        ToolSpec {
+            program: program.into(),
+            apt: apt.into(),
+            binutils_prefix: None,
+        }
+    }
+
+    #[test]
+    fn resolves_a_real_program_with_identity() {
+        let tools = BTreeMap::from([("sh".to_string(), spec("sh", "dash"))]);
+        let tc = resolve(["sh"], &tools, "linux-64", "/usr/bin:/bin").unwrap();
+        let sh = &tc.tools["sh"];
+        assert!(sh.path.is_absolute());
+        assert_eq!(sh.blake3.len(), 64);
+    }
+
+    #[test]
+    fn missing_program_names_the_apt_package() {
+        let tools = BTreeMap::from([("c".to_string(), spec("no-such-cc-archi", "gcc-archi"))]);
+        let err = resolve(["c"], &tools, "linux-64", "/usr/bin:/bin").unwrap_err();
+        assert!(matches!(err, ToolchainError::Missing { ref apt, .. } if apt == "gcc-archi"), "{err}");
+    }
+
+    #[test]
+    fn unknown_requirement_lists_the_known_ones() {
+        let tools = BTreeMap::from([("make".to_string(), spec("make", "make"))]);
+        let err = resolve(["cmake"], &tools, "linux-64", "/usr/bin").unwrap_err();
+        assert!(matches!(err, ToolchainError::Unknown { ref known, .. } if known == "make"));
+    }
+}
