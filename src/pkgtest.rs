@@ -1,1 +1,209 @@
-//! (being written)
+//! Package tests: the recipe's `[test]` commands, run in a fresh environment installed from the new package (not
+//! the build prefix), the way conda-build's test phase does. A failure names the command and shows its output;
+//! the caller then stores and publishes nothing.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use rattler_conda_types::{MatchSpec, ParseStrictness};
+
+use crate::build::{self, BuildSettings, Plan};
+use crate::channel;
+use crate::prefix::{self, ChannelSource, SolveRequest};
+use crate::render::RenderedRecipe;
+
+/// What to test.
+#[derive(Debug)]
+pub struct TestRequest<'a> {
+    /// The new `.conda`.
+    pub artifact: &'a Path,
+    /// Its plan (rendered recipe, test toolchain).
+    pub plan: &'a Plan,
+    /// Build settings (channels, platforms, package cache).
+    pub settings: &'a BuildSettings,
+    /// An empty directory for the test channel, environment and working directory.
+    pub work_dir: &'a Path,
+}
+
+/// A failed package test.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum TestError {
+    /// The test environment could not be solved or installed.
+    #[error("{name}: cannot create the test environment")]
+    Environment {
+        /// Package.
+        name: String,
+        /// Cause.
+        #[source]
+        source: prefix::PrefixError,
+    },
+    /// Preparing the test channel failed.
+    #[error("{name}: cannot prepare the test channel")]
+    Channel {
+        /// Package.
+        name: String,
+        /// Cause.
+        #[source]
+        source: channel::ChannelError,
+    },
+    /// A test command exited non-zero.
+    #[error("{name}: test command failed ({status}): {command}\n{output}")]
+    #[diagnostic(help("nothing was stored or published; fix the recipe or its [test] commands"))]
+    Failed {
+        /// Package.
+        name: String,
+        /// The command.
+        command: String,
+        /// Exit status.
+        status: String,
+        /// stdout and stderr of the command.
+        output: String,
+    },
+    /// Test file I/O.
+    #[error("{}: {what}", path.display())]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Install the package and its test requirements into a fresh prefix and run every test command there.
+pub fn run(req: &TestRequest) -> Result<(), TestError> {
+    let plan = req.plan;
+    let settings = req.settings;
+    let rendered = &plan.rendered;
+    let name = rendered.name.clone();
+    let io = |what: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| TestError::Io { what, path, source }
+    };
+
+    // A channel holding only the new package, solved first; then the output channel and upstream channels.
+    let test_channel = req.work_dir.join("channel");
+    let subdir = build::subdir_of(plan, settings);
+    let subdir_dir = test_channel.join(subdir.as_str());
+    fs_err::create_dir_all(&subdir_dir).map_err(io("creating the test channel", &subdir_dir))?;
+    let file_name = req.artifact.file_name().expect("artifact has a file name");
+    fs_err::copy(req.artifact, subdir_dir.join(file_name))
+        .map_err(io("copying the package", &subdir_dir))?;
+    channel::index(&test_channel).map_err(|source| TestError::Channel {
+        name: name.clone(),
+        source,
+    })?;
+
+    let env_err = |source| TestError::Environment {
+        name: name.clone(),
+        source,
+    };
+    let mut specs = vec![MatchSpec::from_str(
+        &format!(
+            "{} =={} {}",
+            rendered.name, rendered.version, plan.build_string
+        ),
+        ParseStrictness::Lenient,
+    )
+    .map_err(|e| env_err(prefix::PrefixError::from_spec(e)))?];
+    for spec in RenderedRecipe::package_specs(&rendered.test.requires) {
+        specs.push(
+            MatchSpec::from_str(spec, ParseStrictness::Lenient)
+                .map_err(|e| env_err(prefix::PrefixError::from_spec(e)))?,
+        );
+    }
+    let mut channels = vec![ChannelSource::from_dir(&test_channel).map_err(env_err)?];
+    channels.push(ChannelSource::from_dir(&settings.output_channel).map_err(env_err)?);
+    channels.extend(settings.channels.iter().cloned());
+    let platform = settings.target_platform;
+    let glibc = build::glibc_for(settings, platform);
+    let records = prefix::solve(&SolveRequest {
+        specs: &specs,
+        channels: &channels,
+        platform,
+        virtual_packages: prefix::virtual_packages(platform, glibc.as_ref()),
+    })
+    .map_err(env_err)?;
+    let test_prefix = req.work_dir.join("env");
+    prefix::install(&records, &test_prefix, platform, &settings.package_cache).map_err(env_err)?;
+
+    let cwd = req.work_dir.join("cwd");
+    fs_err::create_dir_all(&cwd).map_err(io("creating the test directory", &cwd))?;
+    for file in &rendered.test.files {
+        let from = plan.recipe_dir.join(file);
+        let to = cwd.join(file);
+        if let Some(parent) = to.parent() {
+            fs_err::create_dir_all(parent).map_err(io("creating the test directory", parent))?;
+        }
+        fs_err::copy(&from, &to).map_err(io("copying a test file", &from))?;
+    }
+    let vars = test_env(req, &test_prefix);
+    for command in &rendered.test.commands {
+        tracing::info!(%command, "test");
+        let output = Command::new("/bin/bash")
+            .args(["-e", "-o", "pipefail", "-c", command])
+            .current_dir(&cwd)
+            .env_clear()
+            .envs(&vars)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(io("starting bash", &cwd))?;
+        if !output.status.success() {
+            return Err(TestError::Failed {
+                name,
+                command: command.clone(),
+                status: output.status.to_string(),
+                output: format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&output.stdout),
+                    String::from_utf8_lossy(&output.stderr)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The test commands' environment: PREFIX on PATH, the test toolchain with flags pointing at PREFIX.
+fn test_env(req: &TestRequest, test_prefix: &Path) -> BTreeMap<String, String> {
+    let settings = req.settings;
+    let prefix = test_prefix.display().to_string();
+    let mut vars = BTreeMap::new();
+    vars.insert("PREFIX".to_string(), prefix.clone());
+    vars.insert("CONDA_PREFIX".to_string(), prefix.clone());
+    vars.insert("HOME".to_string(), req.work_dir.display().to_string());
+    vars.insert("LANG".to_string(), "C.UTF-8".to_string());
+    vars.insert("TERM".to_string(), "dumb".to_string());
+    vars.insert(
+        "target_platform".to_string(),
+        settings.target_platform.to_string(),
+    );
+    vars.insert(
+        "build_platform".to_string(),
+        settings.build_platform.to_string(),
+    );
+    vars.insert(
+        "SHLIB_EXT".to_string(),
+        crate::platform::shlib_ext(settings.target_platform).to_string(),
+    );
+    let mut path = vec![format!("{prefix}/bin")];
+    path.extend(
+        req.plan
+            .test_toolchain
+            .bin_dirs()
+            .iter()
+            .map(|d| d.display().to_string()),
+    );
+    path.extend(["/usr/local/bin", "/usr/bin", "/bin"].map(String::from));
+    vars.insert("PATH".to_string(), path.join(":"));
+    if !req.plan.test_toolchain.tools.is_empty() {
+        vars.extend(req.plan.test_toolchain.env_vars());
+        for (k, v) in build::compiler_flags(&prefix) {
+            vars.insert(k.to_string(), v);
+        }
+    }
+    vars
+}

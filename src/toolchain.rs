@@ -41,7 +41,9 @@ pub struct Toolchain {
 pub enum ToolchainError {
     /// The recipe names a toolchain entry pins.toml does not define.
     #[error("toolchain requirement `{name}` is not defined for {platform} in pins.toml")]
-    #[diagnostic(help("defined: {known}; add [platform.{platform}.toolchain.{name}] (program, apt) to pins.toml"))]
+    #[diagnostic(help(
+        "defined: {known}; add [platform.{platform}.toolchain.{name}] (program, apt) to pins.toml"
+    ))]
     Unknown {
         /// Requirement name.
         name: String,
@@ -105,7 +107,10 @@ pub fn resolve<'a>(
         })?;
         let identity = identify(name, &spec.program, &spec.apt, path_var)?;
         if let (Some(prefix), "c") = (&spec.binutils_prefix, name) {
-            let apt = format!("binutils-{}", prefix.trim_end_matches('-').replace('_', "-"));
+            let apt = format!(
+                "binutils-{}",
+                prefix.trim_end_matches('-').replace('_', "-")
+            );
             for (var, tool) in BINUTILS {
                 let program = format!("{prefix}{tool}");
                 let id = identify(name, &program, &apt, path_var)?;
@@ -151,7 +156,12 @@ impl Toolchain {
 }
 
 /// Find `program` on `path_var` and compute its identity; memoised per process by (path, size, mtime).
-fn identify(name: &str, program: &str, apt: &str, path_var: &str) -> Result<ToolIdentity, ToolchainError> {
+fn identify(
+    name: &str,
+    program: &str,
+    apt: &str,
+    path_var: &str,
+) -> Result<ToolIdentity, ToolchainError> {
     let found = find_program(program, path_var).ok_or_else(|| ToolchainError::Missing {
         name: name.to_string(),
         program: program.to_string(),
@@ -164,8 +174,9 @@ fn identify(name: &str, program: &str, apt: &str, path_var: &str) -> Result<Tool
     let resolved = fs_err::canonicalize(&found).map_err(io_err)?;
     let meta = fs_err::metadata(&resolved).map_err(io_err)?;
     let stamp = (resolved.clone(), meta.len(), meta.modified().ok());
-    static CACHE: OnceLock<Mutex<HashMap<(PathBuf, u64, Option<std::time::SystemTime>), (String, String)>>> =
-        OnceLock::new();
+    static CACHE: OnceLock<
+        Mutex<HashMap<(PathBuf, u64, Option<std::time::SystemTime>), (String, String)>>,
+    > = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some((version, blake3)) = cache.lock().expect("toolchain cache").get(&stamp).cloned() {
         return Ok(ToolIdentity {
@@ -247,7 +258,10 @@ mod tests {
     fn missing_program_names_the_apt_package() {
         let tools = BTreeMap::from([("c".to_string(), spec("no-such-cc-archi", "gcc-archi"))]);
         let err = resolve(["c"], &tools, "linux-64", "/usr/bin:/bin").unwrap_err();
-        assert!(matches!(err, ToolchainError::Missing { ref apt, .. } if apt == "gcc-archi"), "{err}");
+        assert!(
+            matches!(err, ToolchainError::Missing { ref apt, .. } if apt == "gcc-archi"),
+            "{err}"
+        );
     }
 
     #[test]

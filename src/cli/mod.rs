@@ -1,4 +1,96 @@
-//! (being written)
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+//! The command line: one file per subcommand, each with its clap `Args` and one `run` function. Only this module
+//! prints; results go to stdout, logs and progress to stderr.
+
+mod build;
+mod index;
+mod render;
+mod settings;
+mod solve;
+mod source;
+mod store;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::env_vars;
+
+/// archi: build a conda distribution from TOML recipes through a content-addressed store.
+#[derive(Debug, Parser)]
+#[command(name = "archi", version, about)]
+pub struct Cli {
+    /// Store directory (default: ~/.cache/archi).
+    #[arg(long, global = true, env = env_vars::ARCHI_STORE)]
+    pub store: Option<PathBuf>,
+    /// More log output (-v: debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build recipes (and publish them to the output channel), in dependency order.
+    Build(build::Args),
+    /// Print a recipe rendered for a platform, with its variant, store key and build string.
+    Render(render::Args),
+    /// Order recipes into build waves and show which the store already has.
+    Solve(solve::Args),
+    /// Manage the sha256-keyed source cache.
+    #[command(subcommand)]
+    Source(source::Command),
+    /// Re-index a channel directory (repodata.json for every subdir, channeldata.json).
+    Index(index::Args),
+    /// Inspect the store.
+    #[command(subcommand)]
+    Store(store::Command),
+}
+
+/// Exit code for bad input and failed builds; clap uses 2 for usage errors.
+const EXIT_FAILURE: u8 = 1;
+
+/// Parse arguments, run the command and turn errors into a report and a non-zero exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> miette::Result<()> {
+    let global = settings::Global { store: cli.store };
+    match cli.command {
+        Command::Build(args) => build::run(args, &global),
+        Command::Render(args) => render::run(args, &global),
+        Command::Solve(args) => solve::run(args, &global),
+        Command::Source(cmd) => source::run(cmd, &global),
+        Command::Index(args) => index::run(args),
+        Command::Store(cmd) => store::run(cmd, &global),
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "archi=info",
+        1 => "archi=debug",
+        _ => "debug",
+    };
+    let filter = std::env::var(env_vars::ARCHI_LOG).unwrap_or_else(|_| default.to_string());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
 }
