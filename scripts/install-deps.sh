@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Install what a fresh Debian 12 machine lacks to build and test archi:
+#  - the build machine's toolchain (stage 0): gcc, make, perl, and Debian's aarch64 cross toolchain;
+#  - qemu-user to run linux-aarch64 binaries, file/patchelf for checks;
+#  - Rust (if cargo is missing) and the Python clients the tests use (py-rattler, conda-package-handling,
+#    conda-index) in a virtualenv at $ARCHI_VENV (default: .venv in the repository).
+# Idempotent; uses sudo only when not root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+
+APT_PACKAGES=(
+  build-essential make perl pkg-config patch file patchelf ca-certificates curl
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+  qemu-user python3 python3-venv python3-pip
+)
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-deps: apt-get install ${missing[*]}" >&2
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    export PATH="$HOME/.cargo/bin:$PATH"
+  else
+    echo "install-deps: apt-get install cargo rustc (Debian's Rust)" >&2
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends cargo rustc
+  fi
+fi
+
+VENV="${ARCHI_VENV:-$PWD/.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+  "py-rattler>=0.28" "conda-package-handling>=2.4" "conda-index>=0.13"
+"$VENV/bin/python" -c "import rattler, conda_package_handling, conda_index; print('install-deps: python clients ok')"
