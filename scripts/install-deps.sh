@@ -26,13 +26,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if ! command -v cargo >/dev/null 2>&1; then
-  if [ -x "$HOME/.cargo/bin/cargo" ]; then
-    export PATH="$HOME/.cargo/bin:$PATH"
-  else
-    echo "install-deps: apt-get install cargo rustc (Debian's Rust)" >&2
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends cargo rustc
-  fi
+# Debian 12's own rustc (1.63) is too old for the rattler crates: archi needs Rust >= 1.85 from rustup.
+if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
+  echo "install-deps: cargo not found; install Rust >= 1.85 with rustup, then run this again" >&2
+  exit 1
 fi
 
 VENV="${ARCHI_VENV:-$PWD/.venv}"

@@ -18,6 +18,7 @@ pub mod platform;
 pub mod prefix;
 pub mod recipe;
 pub mod render;
+pub mod schema;
 pub mod source;
 pub mod store;
 pub mod toolchain;

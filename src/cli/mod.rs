@@ -57,7 +57,12 @@ const EXIT_FAILURE: u8 = 1;
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    match run(cli) {
+    init_reports();
+    let result = run(cli);
+    if let Some(kb) = peak_memory_kb() {
+        tracing::debug!("peak memory {kb} kB");
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(report) => {
             eprintln!("{report:?}");
@@ -77,6 +82,29 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Index(args) => index::run(args),
         Command::Store(cmd) => store::run(cmd, &global),
     }
+}
+
+/// This process's peak resident set size (`VmHWM` in /proc/self/status), in kB.
+fn peak_memory_kb() -> Option<u64> {
+    let status = fs_err::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Error reports: colour only on a terminal, 80 columns, so that piped output (and the snapshot tests) is stable.
+fn init_reports() {
+    use std::io::IsTerminal;
+    let tty = std::io::stderr().is_terminal();
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .width(80)
+                .color(tty)
+                .unicode(true)
+                .terminal_links(false)
+                .build(),
+        )
+    }));
 }
 
 fn init_tracing(verbose: u8) {

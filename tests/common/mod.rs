@@ -1,0 +1,76 @@
+//! Helpers shared by the integration targets: run the real `archi` binary with a private store, find the Python
+//! that has the real conda clients.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `archi` with a private store and no inherited archi settings; cwd is the repository.
+pub fn archi(store: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_archi"));
+    cmd.current_dir(repo())
+        .env("ARCHI_STORE", store)
+        .env_remove("ARCHI_OFFLINE")
+        .env_remove("ARCHI_LOG")
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Run and return output, printing it when `--nocapture` is given.
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("archi runs");
+    eprintln!("$ {cmd:?}\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+/// Run and require success.
+pub fn ok(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert!(out.status.success(), "command failed: {cmd:?}");
+    String::from_utf8(out.stdout).expect("utf-8 stdout")
+}
+
+/// The Python interpreter with py-rattler, conda-package-handling and conda-index: $ARCHI_TEST_PYTHON, else the
+/// repository's .venv (scripts/install-deps.sh), else python3.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("ARCHI_TEST_PYTHON") {
+        return p.into();
+    }
+    let venv = repo().join(".venv/bin/python");
+    if venv.is_file() {
+        return venv;
+    }
+    PathBuf::from("python3")
+}
+
+/// Files under `dir` (recursively), relative, sorted; empty when it does not exist.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    if !dir.exists() {
+        return Vec::new();
+    }
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_path_buf())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Entries in the store (directories under v1/ other than .tmp and .locks).
+pub fn store_entries(store: &Path) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir(store.join("v1")) else { return Vec::new() };
+    let mut names: Vec<String> = dir
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+}
