@@ -10,6 +10,7 @@
 pub mod build;
 pub mod channel;
 pub mod cli;
+pub mod emulate;
 pub mod env_vars;
 pub mod graph;
 pub mod package;

@@ -10,6 +10,7 @@ use rattler_conda_types::{MatchSpec, ParseStrictness};
 
 use crate::build::{self, BuildSettings, Plan};
 use crate::channel;
+use crate::emulate::{self, Emulation, EmulationError, EmulatorSpec};
 use crate::prefix::{self, ChannelSource, SolveRequest};
 use crate::render::RenderedRecipe;
 
@@ -59,6 +60,16 @@ pub enum TestError {
         status: String,
         /// stdout and stderr of the command.
         output: String,
+    },
+    /// The target's programs cannot run on this machine.
+    #[error("{name}: cannot run the tests of a foreign-platform package here")]
+    Emulation {
+        /// Package.
+        name: String,
+        /// Cause.
+        #[source]
+        #[diagnostic_source]
+        source: EmulationError,
     },
     /// Test file I/O.
     #[error("{}: {what}", path.display())]
@@ -140,11 +151,22 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
         }
         fs_err::copy(&from, &to).map_err(io("copying a test file", &from))?;
     }
-    let vars = test_env(req, &test_prefix);
+    let mut vars = test_env(req, &test_prefix);
+    let emulation = emulation_for(settings).map_err(|source| TestError::Emulation {
+        name: name.clone(),
+        source,
+    })?;
+    if let Some(emulation) = &emulation {
+        vars.extend(emulation.env_vars());
+    }
     for command in &rendered.test.commands {
-        tracing::info!(%command, "test");
-        let output = Command::new("/bin/bash")
-            .args(["-e", "-o", "pipefail", "-c", command])
+        tracing::info!(%command, emulated = emulation.is_some(), "test");
+        let argv = match &emulation {
+            Some(emulation) => emulation.wrap(command),
+            None => ["/bin/bash", "-e", "-o", "pipefail", "-c", command.as_str()].map(String::from).to_vec(),
+        };
+        let output = Command::new(&argv[0])
+            .args(&argv[1..])
             .current_dir(&cwd)
             .env_clear()
             .envs(&vars)
@@ -165,6 +187,22 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
         }
     }
     Ok(())
+}
+
+/// How the target's programs run here: `None` when the build machine runs them natively (same ELF machine).
+fn emulation_for(settings: &BuildSettings) -> Result<Option<Emulation>, EmulationError> {
+    let target = settings.target_platform;
+    let native = crate::platform::elf_machine(target) == crate::platform::elf_machine(settings.build_platform);
+    if native {
+        return Ok(None);
+    }
+    let section = settings.workspace.platform(target);
+    let spec = EmulatorSpec {
+        program: section.and_then(|p| p.emulator.as_deref()),
+        apt: section.and_then(|p| p.emulator_apt.as_deref()),
+        sysroot: section.and_then(|p| p.sysroot.as_deref()),
+    };
+    emulate::resolve(target, spec, &settings.machine_path).map(Some)
 }
 
 /// The test commands' environment: PREFIX on PATH, the test toolchain with flags pointing at PREFIX.

@@ -39,3 +39,19 @@ pub fn elf_machine(platform: Platform) -> Option<u16> {
         _ => None,
     }
 }
+
+/// The binfmt_misc `magic` and `mask` (as the kernel's `\xHH` escapes) that match ELF executables of `platform`,
+/// as Debian's qemu-user-binfmt registers them. `None` for platforms archi cannot emulate.
+pub fn binfmt_magic(platform: Platform) -> Option<(&'static str, &'static str)> {
+    match platform {
+        Platform::LinuxAarch64 => Some((
+            r"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\xb7\x00",
+            r"\xff\xff\xff\xff\xff\xff\xff\x00\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\xff",
+        )),
+        Platform::LinuxPpc64le => Some((
+            r"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x15\x00",
+            r"\xff\xff\xff\xff\xff\xff\xff\xfc\xff\xff\xff\xff\xff\xff\xff\xff\xfe\xff\xff\x00",
+        )),
+        _ => None,
+    }
+}
