@@ -132,4 +132,97 @@ fn seven_libraries_build_install_and_rebuild_from_the_store() {
     assert_eq!(states(&third, "cached").len(), 5, "{third:?}");
 
     ok(archi(&store).args(["store", "verify"]));
+
+    cross_build_for_aarch64(&ws, &store, tmp.path());
+}
+
+/// The same seven for linux-aarch64 with Debian's cross toolchain, in the same store and channel: every ELF file
+/// is AArch64, py-rattler installs them for linux-aarch64, xz/bzip2 and a cross-linked C program run under qemu,
+/// each subdir's repodata lists only its own, and the two platforms' builds never share a key.
+fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
+    let aarch64 = ["--target-platform", "linux-aarch64"];
+    let first = build(ws, store, &aarch64);
+    let mut all: Vec<String> = RECIPES.iter().map(|s| s.to_string()).collect();
+    all.sort();
+    assert_eq!(states(&first, "built"), all, "{first:?}");
+
+    let channel = ws.join("channels/local");
+    let mut elf_files = 0;
+    for archive in std::fs::read_dir(channel.join("linux-aarch64")).unwrap() {
+        let archive = archive.unwrap().path();
+        if archive.extension().is_none_or(|e| e != "conda") {
+            continue;
+        }
+        let dest = tempfile::tempdir().unwrap();
+        rattler_package_streaming::fs::extract(&archive, dest.path()).unwrap();
+        for entry in walkdir::WalkDir::new(dest.path()).into_iter().filter_map(Result::ok) {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let bytes = std::fs::read(entry.path()).unwrap();
+            if bytes.starts_with(b"\x7fELF") {
+                let elf = goblin::elf::Elf::parse(&bytes).unwrap();
+                assert_eq!(
+                    elf.header.e_machine,
+                    goblin::elf::header::EM_AARCH64,
+                    "{} in {} is not AArch64",
+                    entry.path().display(),
+                    archive.display()
+                );
+                elf_files += 1;
+            }
+        }
+    }
+    assert!(elf_files >= 14, "only {elf_files} ELF files in the linux-aarch64 packages");
+
+    // Each subdir lists only its own packages.
+    for subdir in ["linux-64", "linux-aarch64"] {
+        let repodata: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(channel.join(subdir).join("repodata.json")).unwrap()).unwrap();
+        let records = repodata["packages.conda"].as_object().unwrap();
+        assert!(records.len() >= 7, "{subdir}: {}", records.len());
+        for (file, record) in records {
+            assert_eq!(record["subdir"], subdir, "{file} listed in {subdir}");
+            assert!(channel.join(subdir).join(file).is_file());
+        }
+    }
+
+    let prefix = tmp.join("aarch64-prefix");
+    let c_program = common::repo().join("recipes/zlib/test_zlib.c");
+    let emulated = |cmd: &str| format!("QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64 {cmd}");
+    let mut check = std::process::Command::new(common::python());
+    check
+        .arg(common::repo().join("tests/clients/check_channel.py"))
+        .arg("--channel")
+        .arg(&channel)
+        .args(["--platform", "linux-aarch64", "--prefix"])
+        .arg(&prefix)
+        .current_dir(tmp)
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin");
+    for name in RECIPES {
+        check.args(["--spec", name]);
+    }
+    for command in [
+        format!("seq 1 20000 > a && cp a a0 && {} -9 a && {} -d a.xz && cmp a a0", emulated("$PREFIX/bin/xz"), emulated("$PREFIX/bin/xz")),
+        format!("seq 1 20000 > b && cp b b0 && {} b && {} b.bz2 && cmp b b0", emulated("$PREFIX/bin/bzip2"), emulated("$PREFIX/bin/bunzip2")),
+        format!(
+            "aarch64-linux-gnu-gcc {} -o tz -I$PREFIX/include -L$PREFIX/lib -Wl,-rpath,$PREFIX/lib -lz && file tz | grep -F aarch64 && {}",
+            c_program.display(),
+            emulated("./tz")
+        ),
+    ] {
+        check.arg("--run").arg(command);
+    }
+    let out = run(&mut check);
+    assert!(out.status.success(), "real clients rejected the linux-aarch64 packages");
+
+    // Cached per platform: aarch64 again is cached, linux-64 is still its own (cached) builds, keys differ.
+    let again = build(ws, store, &aarch64);
+    assert_eq!(states(&again, "cached"), all, "{again:?}");
+    let native = build(ws, store, &[]);
+    assert_eq!(states(&native, "cached"), all, "{native:?}");
+    let native_labels: Vec<&String> = native.iter().map(|(_, l)| l).collect();
+    for (_, label) in &again {
+        assert!(!native_labels.contains(&label), "{label} is shared by linux-64 and linux-aarch64");
+    }
 }
