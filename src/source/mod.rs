@@ -1,0 +1,577 @@
+//! The `source` stage: a sha256-keyed source cache, fetching, safe extraction and patching.
+//!
+//! A rendered recipe's `[[source]]` entries arrive here as [`SourceSpec`]s. [`prepare`] puts each one into the
+//! work directory (`SRC_DIR`):
+//!
+//! 1. `url` and `file_name` sources are looked up in the [`SourceCache`] by sha256 (any file with the right hash
+//!    satisfies them, whatever URL it came from, as Nix's fixed-output derivations do). A `url` source missing from
+//!    the cache is downloaded (mirrors in order), verified, then cached; a `file_name` source (Nix's `requireFile`)
+//!    can only come from the cache, through `archi source add FILE`.
+//! 2. The file is extracted with [`extract_archive`] (format by magic bytes; a single top-level directory is
+//!    stripped, as conda-build and rattler-build do), or copied as is when it is not an archive. `path` sources are
+//!    copied from the recipe directory.
+//! 3. The source's patches are applied in order with `patch -p1` semantics in the source's directory.
+//!
+//! [`prepare`] and [`source_hashes`] return the sha256 of every source and patch, in order, for the store key.
+
+mod extract;
+mod patch;
+#[cfg(test)]
+mod tests;
+mod tree;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rattler_digest::{HashingWriter, Sha256};
+use serde::{Deserialize, Serialize};
+
+pub use extract::extract_archive;
+pub use patch::apply_patch;
+
+/// Where a source comes from, after rendering (all templates resolved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SourceOrigin {
+    /// Downloadable: mirrors tried in order; `sha256` is lowercase hex (64 digits). The file name (used in
+    /// messages and for non-archive files copied into the work directory) is the last URL path segment of the
+    /// first URL unless `file_name` is given.
+    Url {
+        url: Vec<url::Url>,
+        sha256: String,
+        file_name: Option<String>,
+    },
+    /// Nix's `requireFile`: only the cache can satisfy it; `note` says where to get the file.
+    File {
+        file_name: String,
+        sha256: String,
+        note: Option<String>,
+    },
+    /// A file or directory relative to the recipe directory, copied as is (never extracted, never cached).
+    Path { path: PathBuf },
+}
+
+impl SourceOrigin {
+    /// The expected sha256 (lowercase hex) for `Url` and `File` origins; `None` for `Path`.
+    pub fn sha256(&self) -> Option<&str> {
+        match self {
+            SourceOrigin::Url { sha256, .. } | SourceOrigin::File { sha256, .. } => Some(sha256),
+            SourceOrigin::Path { .. } => None,
+        }
+    }
+
+    /// The file name of a `Url` (explicit, else the first URL's last path segment, else `source`) or `File`
+    /// origin; for `Path`, the last component of the path.
+    pub fn file_name(&self) -> String {
+        match self {
+            SourceOrigin::Url { url, file_name, .. } => file_name.clone().unwrap_or_else(|| {
+                url.first()
+                    .and_then(|u| u.path_segments()?.next_back().map(str::to_owned))
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "source".to_owned())
+            }),
+            SourceOrigin::File { file_name, .. } => file_name.clone(),
+            SourceOrigin::Path { path } => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "source".to_owned()),
+        }
+    }
+}
+
+/// One `[[source]]` entry of a rendered recipe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// Where the source comes from.
+    pub origin: SourceOrigin,
+    /// Unified diffs relative to the recipe directory, applied in order with `-p1` in the source's directory.
+    #[serde(default)]
+    pub patches: Vec<PathBuf>,
+    /// Where in the work directory the source lands (relative, no `..`); `None` means the work directory itself.
+    #[serde(default)]
+    pub target_directory: Option<PathBuf>,
+}
+
+/// How sources may be fetched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FetchPolicy {
+    /// Never use the network: only the cache can satisfy `url` sources.
+    pub offline: bool,
+}
+
+/// Errors of the source stage. Every variant names the file, URL or archive entry involved.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum SourceError {
+    /// A source is neither in the cache nor fetchable.
+    #[error(
+        "source `{file_name}` (sha256 {sha256}) is not in the source cache and could not be fetched{}; \
+         fix: `archi source add {file_name}`",
+        tried_list(.offline, .tried)
+    )]
+    Missing {
+        file_name: String,
+        sha256: String,
+        /// Every URL tried, with why it failed.
+        tried: Vec<(url::Url, String)>,
+        offline: bool,
+        #[help]
+        help: String,
+    },
+    /// A downloaded or cached file does not have the sha256 the recipe gives.
+    #[error("sha256 mismatch for `{file_name}` from {origin}: expected {expected}, got {actual}")]
+    #[diagnostic(help(
+        "the file changed upstream or the recipe's sha256 is wrong; nothing was cached. Check the file, then fix \
+         the recipe's sha256"
+    ))]
+    HashMismatch {
+        file_name: String,
+        /// The URL (or the cache path) the file came from.
+        origin: String,
+        expected: String,
+        actual: String,
+    },
+    /// A sha256 that is not 64 hex digits.
+    #[error("`{value}` is not a sha256 (64 hex digits) for source `{file_name}`")]
+    InvalidSha256 { file_name: String, value: String },
+    /// A source origin this operation does not accept (e.g. `Path` origins are not cacheable).
+    #[error("source `{}` is a path in the recipe directory, which the source cache does not hold", .path.display())]
+    NotCacheable { path: PathBuf },
+    /// A `Url` origin with an empty mirror list.
+    #[error("source `{file_name}` has no URL")]
+    NoUrl { file_name: String },
+    /// A file name or directory from the recipe that would leave its directory.
+    #[error("{what} `{}` must be a relative path without `..`", .path.display())]
+    UnsafeRecipePath { what: &'static str, path: PathBuf },
+    /// An archive entry refused before anything was written for it.
+    #[error("refusing to extract entry `{entry}` of `{}`: {reason}", .archive.display())]
+    UnsafeEntry {
+        archive: PathBuf,
+        entry: String,
+        reason: String,
+    },
+    /// An archive that cannot be read or decoded.
+    #[error("cannot read archive `{}`", .archive.display())]
+    Archive {
+        archive: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A zip archive that cannot be read.
+    #[error("cannot read zip archive `{}`", .archive.display())]
+    Zip {
+        archive: PathBuf,
+        #[source]
+        source: zip::result::ZipError,
+    },
+    /// A patch that cannot be parsed or does not apply.
+    #[error("patch `{}` failed on `{file}`: {reason}", .patch.display())]
+    Patch {
+        patch: PathBuf,
+        file: String,
+        reason: String,
+    },
+    /// The HTTP client could not be created.
+    #[error("cannot create the HTTP client for downloading sources")]
+    HttpClient {
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A file system operation failed (the cause carries the path).
+    #[error("cannot {action} `{}`", .path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn tried_list(offline: &bool, tried: &[(url::Url, String)]) -> String {
+    let mut out = String::new();
+    if *offline {
+        out.push_str(" (offline)");
+    }
+    for (url, err) in tried {
+        out.push_str(&format!("\n  - {url}: {err}"));
+    }
+    out
+}
+
+/// Shorthand for an [`SourceError::Io`] mapper.
+pub(crate) fn io_err(
+    action: &'static str,
+    path: &Path,
+) -> impl FnOnce(std::io::Error) -> SourceError {
+    let path = path.to_path_buf();
+    move |source| SourceError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// The sha256 of a file as lowercase hex, read in a streaming way.
+///
+/// Errors: [`SourceError::Io`] when the file cannot be read.
+pub fn sha256_file(path: &Path) -> Result<String, SourceError> {
+    let mut file = fs_err::File::open(path).map_err(io_err("open", path))?;
+    let mut writer = HashingWriter::<_, Sha256>::new(std::io::sink());
+    std::io::copy(&mut file, &mut writer).map_err(io_err("read", path))?;
+    Ok(hex(&writer.finalize().1))
+}
+
+/// Bytes as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `value` as a lowercase sha256, or `None` when it is not 64 hex digits.
+fn normalize_sha256(value: &str) -> Option<String> {
+    (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| value.to_ascii_lowercase())
+}
+
+/// A content-addressed store of source files: `<root>/sha256/<lowercase hex>`, created lazily.
+///
+/// Files enter only through a temp file in `<root>/sha256/` that is fsynced, verified and renamed into place, so a
+/// reader never sees a partial or unverified file.
+#[derive(Debug, Clone)]
+pub struct SourceCache {
+    root: PathBuf,
+}
+
+impl SourceCache {
+    /// Opens (without creating) the cache rooted at `root`.
+    pub fn open(root: &Path) -> SourceCache {
+        SourceCache {
+            root: root.to_path_buf(),
+        }
+    }
+
+    fn dir(&self) -> PathBuf {
+        self.root.join("sha256")
+    }
+
+    fn ensure_dir(&self) -> Result<PathBuf, SourceError> {
+        let dir = self.dir();
+        fs_err::create_dir_all(&dir).map_err(io_err("create the source cache directory", &dir))?;
+        Ok(dir)
+    }
+
+    /// Adds `file` to the cache and returns its sha256 (lowercase hex). Adding a file already cached is a no-op.
+    ///
+    /// Errors: [`SourceError::Io`] when `file` cannot be read or the cache cannot be written.
+    pub fn add(&self, file: &Path) -> Result<String, SourceError> {
+        let dir = self.ensure_dir()?;
+        let mut src = fs_err::File::open(file).map_err(io_err("open", file))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(&dir)
+            .map_err(io_err("create a temp file in", &dir))?;
+        let mut writer = HashingWriter::<_, Sha256>::new(tmp);
+        std::io::copy(&mut src, &mut writer).map_err(io_err("copy into the source cache", file))?;
+        let (tmp, hash) = writer.finalize();
+        let hex = hex(&hash);
+        self.persist(tmp, &hex)?;
+        Ok(hex)
+    }
+
+    /// The cached file with this sha256, if present. A string that is not a sha256 gives `None`.
+    pub fn get(&self, sha256: &str) -> Option<PathBuf> {
+        let hex = normalize_sha256(sha256)?;
+        let path = self.dir().join(hex);
+        path.is_file().then_some(path)
+    }
+
+    /// Moves a fully written temp file to `sha256/<hex>` (fsync, then rename). Keeps an existing entry.
+    fn persist(&self, tmp: tempfile::NamedTempFile, hex: &str) -> Result<PathBuf, SourceError> {
+        let dest = self.dir().join(hex);
+        tmp.as_file()
+            .sync_all()
+            .map_err(io_err("sync", tmp.path()))?;
+        if dest.is_file() {
+            return Ok(dest);
+        }
+        tmp.persist(&dest).map_err(|e| SourceError::Io {
+            action: "move into the source cache",
+            path: dest.clone(),
+            source: e.error,
+        })?;
+        // Make the rename durable; failure to sync a directory is not worth failing the build for.
+        if let Ok(d) = fs_err::File::open(self.dir()) {
+            let _ = d.sync_all();
+        }
+        Ok(dest)
+    }
+
+    /// Checks a downloaded temp file's hash against `expected` and caches it only when it matches.
+    ///
+    /// Errors: [`SourceError::HashMismatch`] naming `origin` (the temp file is deleted, nothing is cached).
+    fn verify_and_persist(
+        &self,
+        tmp: tempfile::NamedTempFile,
+        actual: &str,
+        expected: &str,
+        file_name: &str,
+        origin: &str,
+    ) -> Result<PathBuf, SourceError> {
+        if actual != expected {
+            return Err(SourceError::HashMismatch {
+                file_name: file_name.to_owned(),
+                origin: origin.to_owned(),
+                expected: expected.to_owned(),
+                actual: actual.to_owned(),
+            });
+        }
+        self.persist(tmp, expected)
+    }
+
+    /// Returns the cached file for a `Url` or `File` origin, downloading a `Url` origin first when it is missing
+    /// (mirrors in order, with reqwest's blocking client; `file://` URLs are read from disk) unless
+    /// `policy.offline`. Downloads go to a temp file in the cache, are verified, then renamed into place.
+    ///
+    /// Call it from a thread that is not running an async runtime (reqwest's blocking client panics there).
+    ///
+    /// Errors: [`SourceError::NotCacheable`] for a `Path` origin; [`SourceError::InvalidSha256`];
+    /// [`SourceError::Missing`] (names the file, the sha256 and every URL tried, with the `archi source add` fix)
+    /// when no mirror delivered it; [`SourceError::HashMismatch`] when every mirror failed and at least one
+    /// served a file with another hash.
+    pub fn fetch(
+        &self,
+        origin: &SourceOrigin,
+        policy: &FetchPolicy,
+    ) -> Result<PathBuf, SourceError> {
+        let file_name = origin.file_name();
+        let (urls, sha256, note) = match origin {
+            SourceOrigin::Path { path } => {
+                return Err(SourceError::NotCacheable { path: path.clone() })
+            }
+            SourceOrigin::Url { url, sha256, .. } => (url.as_slice(), sha256, None),
+            SourceOrigin::File { sha256, note, .. } => (&[][..], sha256, note.as_deref()),
+        };
+        let sha256 = normalize_sha256(sha256).ok_or_else(|| SourceError::InvalidSha256 {
+            file_name: file_name.clone(),
+            value: sha256.clone(),
+        })?;
+        if let Some(path) = self.get(&sha256) {
+            return Ok(path);
+        }
+        if matches!(origin, SourceOrigin::Url { .. }) && urls.is_empty() {
+            return Err(SourceError::NoUrl { file_name });
+        }
+        let mut tried = Vec::new();
+        let mut mismatch = None;
+        if !policy.offline && !urls.is_empty() {
+            let client = reqwest::blocking::Client::builder()
+                .user_agent(concat!("archi/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(std::time::Duration::from_secs(30))
+                .timeout(None)
+                .build()
+                .map_err(|source| SourceError::HttpClient { source })?;
+            let dir = self.ensure_dir()?;
+            for url in urls {
+                tracing::info!(%url, file = %file_name, "downloading source");
+                let (tmp, actual) = match download(&client, url, &dir) {
+                    Ok(done) => done,
+                    Err(e) => {
+                        tracing::warn!(%url, error = %e, "download failed");
+                        tried.push((url.clone(), e));
+                        continue;
+                    }
+                };
+                match self.verify_and_persist(tmp, &actual, &sha256, &file_name, url.as_str()) {
+                    Ok(path) => return Ok(path),
+                    Err(e @ SourceError::HashMismatch { .. }) => {
+                        tracing::warn!(%url, error = %e, "wrong file");
+                        tried.push((url.clone(), e.to_string()));
+                        mismatch.get_or_insert(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        if let Some(e) = mismatch {
+            return Err(e);
+        }
+        Err(missing_error(
+            file_name,
+            sha256,
+            tried,
+            policy.offline,
+            note,
+        ))
+    }
+}
+
+fn missing_error(
+    file_name: String,
+    sha256: String,
+    tried: Vec<(url::Url, String)>,
+    offline: bool,
+    note: Option<&str>,
+) -> SourceError {
+    let mut help = format!(
+        "get a file named `{file_name}` with sha256 {sha256} by other means, then run `archi source add {file_name}`"
+    );
+    if let Some(note) = note {
+        help.push_str(&format!(" (the recipe says: {note})"));
+    } else if offline {
+        help.push_str(", or fetch again without --offline");
+    }
+    SourceError::Missing {
+        file_name,
+        sha256,
+        tried,
+        offline,
+        help,
+    }
+}
+
+/// Downloads `url` into a temp file in `dir`, hashing as it writes. The error is a message for the tried list.
+fn download(
+    client: &reqwest::blocking::Client,
+    url: &url::Url,
+    dir: &Path,
+) -> Result<(tempfile::NamedTempFile, String), String> {
+    let tmp = tempfile::Builder::new()
+        .prefix(".download-")
+        .tempfile_in(dir)
+        .map_err(|e| format!("cannot create a temp file in {}: {e}", dir.display()))?;
+    let mut writer = HashingWriter::<_, Sha256>::new(tmp);
+    if url.scheme() == "file" {
+        let path = url
+            .to_file_path()
+            .map_err(|()| "not a local file path".to_owned())?;
+        let mut src = fs_err::File::open(&path).map_err(|e| e.to_string())?;
+        std::io::copy(&mut src, &mut writer).map_err(|e| e.to_string())?;
+    } else {
+        let mut response = client
+            .get(url.clone())
+            .send()
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| error_chain(&e))?;
+        std::io::copy(&mut response, &mut writer).map_err(|e| error_chain(&e))?;
+    }
+    writer.flush().map_err(|e| e.to_string())?;
+    let (tmp, hash) = writer.finalize();
+    Ok((tmp, hex(&hash)))
+}
+
+/// An error and its causes on one line (reqwest's top-level message alone rarely says why).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
+/// A recipe-given relative path checked to stay inside its base (no root, no `..`).
+fn safe_relative(what: &'static str, path: &Path) -> Result<PathBuf, SourceError> {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::CurDir => {}
+            _ => {
+                return Err(SourceError::UnsafeRecipePath {
+                    what,
+                    path: path.to_path_buf(),
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The sha256 of every source and patch, in the order [`prepare`] uses, without fetching anything: for each spec,
+/// the source's hash (the recipe's sha256 for `url`/`file_name`; for a `path` source, [`sha256_file`] of a file or
+/// a tree hash of a directory: sorted entries, their kind, executable bit, content hash or link target), then the
+/// sha256 of each of its patches. Use it to compute the store key before deciding whether to build.
+///
+/// Errors: [`SourceError::InvalidSha256`], [`SourceError::Io`] for unreadable patches or path sources.
+pub fn source_hashes(specs: &[SourceSpec], recipe_dir: &Path) -> Result<Vec<String>, SourceError> {
+    let mut out = Vec::new();
+    for spec in specs {
+        out.push(origin_hash(&spec.origin, recipe_dir)?);
+        for patch in &spec.patches {
+            out.push(sha256_file(&recipe_dir.join(patch))?);
+        }
+    }
+    Ok(out)
+}
+
+fn origin_hash(origin: &SourceOrigin, recipe_dir: &Path) -> Result<String, SourceError> {
+    match origin {
+        SourceOrigin::Path { path } => tree::hash_path(&recipe_dir.join(path)),
+        _ => {
+            let sha = origin.sha256().unwrap_or_default();
+            normalize_sha256(sha).ok_or_else(|| SourceError::InvalidSha256 {
+                file_name: origin.file_name(),
+                value: sha.to_owned(),
+            })
+        }
+    }
+}
+
+/// Fetches every source, extracts or copies it into `work_dir` (or `work_dir/<target_directory>`), and applies its
+/// patches (`patch -p1` semantics, in the source's directory). Several sources may share a directory; later files
+/// replace earlier ones.
+///
+/// Returns the same list as [`source_hashes`]: for each spec its source's sha256 then its patches' sha256s. A cached
+/// file is re-hashed before extraction, so a corrupted cache entry is an error rather than a wrong build.
+///
+/// Errors: any [`SourceError`]; see [`SourceCache::fetch`], [`extract_archive`] and [`apply_patch`].
+pub fn prepare(
+    specs: &[SourceSpec],
+    cache: &SourceCache,
+    recipe_dir: &Path,
+    work_dir: &Path,
+    policy: &FetchPolicy,
+) -> Result<Vec<String>, SourceError> {
+    let mut hashes = Vec::new();
+    for spec in specs {
+        let dest = match &spec.target_directory {
+            Some(dir) => work_dir.join(safe_relative("target_directory", dir)?),
+            None => work_dir.to_path_buf(),
+        };
+        fs_err::create_dir_all(&dest).map_err(io_err("create", &dest))?;
+        match &spec.origin {
+            SourceOrigin::Path { path } => {
+                let src = recipe_dir.join(path);
+                hashes.push(tree::hash_path(&src)?);
+                tree::copy_path(&src, &dest)?;
+            }
+            origin => {
+                let expected = origin_hash(origin, recipe_dir)?;
+                let file_name = origin.file_name();
+                let file_name = safe_relative("source file name", Path::new(&file_name))?;
+                let cached = cache.fetch(origin, policy)?;
+                let actual = sha256_file(&cached)?;
+                if actual != expected {
+                    return Err(SourceError::HashMismatch {
+                        file_name: file_name.display().to_string(),
+                        origin: cached.display().to_string(),
+                        expected,
+                        actual,
+                    });
+                }
+                tracing::info!(file = %file_name.display(), dest = %dest.display(), "extracting source");
+                extract::extract_as(&cached, &file_name, &dest)?;
+                hashes.push(expected);
+            }
+        }
+        for patch in &spec.patches {
+            let patch_path = recipe_dir.join(patch);
+            hashes.push(sha256_file(&patch_path)?);
+            tracing::info!(patch = %patch_path.display(), "applying patch");
+            apply_patch(&patch_path, &dest)?;
+        }
+    }
+    Ok(hashes)
+}

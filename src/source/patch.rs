@@ -1,0 +1,256 @@
+//! Applying unified diffs to a source tree with `patch -p1` semantics, through diffy.
+//!
+//! diffy parses and applies the diff of one file; a patch file usually holds several (`diff -ru`, `git
+//! format-patch`), so it is first split into per-file diffs, counting each hunk's lines so that a `--- ` deleted
+//! line is never mistaken for a file header and trailing text (a `format-patch` signature) is ignored.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use super::extract::resolve_inside;
+use super::{io_err, SourceError};
+
+/// One file's diff, re-assembled as a standalone patch that diffy can parse.
+#[derive(Debug, PartialEq, Eq)]
+struct FileDiff {
+    /// The `+++` line, for messages.
+    label: String,
+    text: Vec<u8>,
+}
+
+/// Applies the unified diff `patch_file` inside `dir`, stripping one leading path component from the file names
+/// (`patch -p1`). `/dev/null` as the old name creates a file, as the new name deletes one. Hunks may have moved
+/// (diffy searches near the stated line) but context must match exactly (no fuzz). Every file's new content is
+/// computed before anything is written, so a patch that fails leaves the tree as it was. Binary (git) patches
+/// and pure renames are not supported.
+///
+/// Errors: [`SourceError::Patch`] naming the patch and the file (unparseable diff, hunk that does not apply,
+/// missing file, path with `..` or leaving `dir`); [`SourceError::Io`].
+pub fn apply_patch(patch_file: &Path, dir: &Path) -> Result<(), SourceError> {
+    let bytes = fs_err::read(patch_file).map_err(io_err("read the patch", patch_file))?;
+    let fail = |file: &str, reason: String| SourceError::Patch {
+        patch: patch_file.to_path_buf(),
+        file: file.to_owned(),
+        reason,
+    };
+    let diffs = split(&bytes).map_err(|reason| fail("", reason))?;
+    if diffs.is_empty() {
+        return Err(fail(
+            "",
+            "no file diffs found (expected a unified diff)".to_owned(),
+        ));
+    }
+    // New contents by path under `dir`: `None` deletes the file. Later diffs of the same file see earlier results.
+    let mut pending: BTreeMap<PathBuf, Option<Vec<u8>>> = BTreeMap::new();
+    for diff in &diffs {
+        let parsed =
+            diffy::Patch::from_bytes(&diff.text).map_err(|e| fail(&diff.label, e.to_string()))?;
+        let old = parsed
+            .original()
+            .map(strip_one)
+            .transpose()
+            .map_err(|r| fail(&diff.label, r))?;
+        let new = parsed
+            .modified()
+            .map(strip_one)
+            .transpose()
+            .map_err(|r| fail(&diff.label, r))?;
+        let (old, new) = (old.flatten(), new.flatten());
+        let resolve = |rel: &Path| -> Result<PathBuf, SourceError> {
+            resolve_inside(dir, &[], rel)
+                .map(|c| dir.join(c.iter().collect::<PathBuf>()))
+                .ok_or_else(|| {
+                    fail(
+                        &rel.display().to_string(),
+                        "the path leaves the source directory".into(),
+                    )
+                })
+        };
+        let exists_now =
+            |path: &Path, pending: &BTreeMap<PathBuf, Option<Vec<u8>>>| match pending.get(path) {
+                Some(content) => content.is_some(),
+                None => path.is_file(),
+            };
+        let (target, creating) = match (&old, &new) {
+            (None, Some(new)) => (resolve(new)?, true),
+            (Some(old), None) => (resolve(old)?, false),
+            (Some(old), Some(new)) => {
+                let old_path = resolve(old)?;
+                if exists_now(&old_path, &pending) {
+                    (old_path, false)
+                } else {
+                    (resolve(new)?, false)
+                }
+            }
+            (None, None) => return Err(fail(&diff.label, "both file names are /dev/null".into())),
+        };
+        let label = target
+            .strip_prefix(dir)
+            .unwrap_or(&target)
+            .display()
+            .to_string();
+        let exists = exists_now(&target, &pending);
+        let base = if creating {
+            if exists {
+                return Err(fail(
+                    &label,
+                    "the patch creates this file, but it already exists".into(),
+                ));
+            }
+            Vec::new()
+        } else if !exists {
+            return Err(fail(&label, "the file to patch does not exist".into()));
+        } else if let Some(Some(content)) = pending.get(&target) {
+            content.clone()
+        } else {
+            fs_err::read(&target).map_err(io_err("read", &target))?
+        };
+        let patched =
+            diffy::apply_bytes(&base, &parsed).map_err(|e| fail(&label, e.to_string()))?;
+        let deleting = new.is_none();
+        if deleting && !patched.is_empty() {
+            return Err(fail(
+                &label,
+                "the patch deletes this file, but it does not become empty".into(),
+            ));
+        }
+        pending.insert(target, (!deleting).then_some(patched));
+    }
+    for (path, content) in pending {
+        match content {
+            Some(bytes) => write_replacing(&path, &bytes)?,
+            None => fs_err::remove_file(&path).map_err(io_err("delete", &path))?,
+        }
+    }
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temp file and a rename (never in place: the file may be a hard link),
+/// keeping the old file's permissions.
+fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), SourceError> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    fs_err::create_dir_all(parent).map_err(io_err("create", parent))?;
+    let mode = fs_err::metadata(path)
+        .map(|m| m.permissions().mode())
+        .unwrap_or(0o644);
+    let tmp = tempfile::Builder::new()
+        .prefix(".archi-patch-")
+        .tempfile_in(parent)
+        .map_err(io_err("create a temp file in", parent))?;
+    fs_err::write(tmp.path(), bytes).map_err(io_err("write", tmp.path()))?;
+    fs_err::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+        .map_err(io_err("set permissions of", tmp.path()))?;
+    tmp.persist(path).map_err(|e| SourceError::Io {
+        action: "replace",
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
+    Ok(())
+}
+
+/// A diff file name with its first component stripped (`a/src/x.c` → `src/x.c`); `Ok(None)` for `/dev/null`.
+fn strip_one(name: &[u8]) -> Result<Option<PathBuf>, String> {
+    if name == b"/dev/null" {
+        return Ok(None);
+    }
+    let shown = String::from_utf8_lossy(name);
+    let Some(pos) = name.iter().position(|&b| b == b'/') else {
+        return Err(format!(
+            "file name `{shown}` has no leading directory to strip (-p1)"
+        ));
+    };
+    let rest = Path::new(OsStr::from_bytes(&name[pos + 1..]));
+    let mut out = PathBuf::new();
+    for c in rest.components() {
+        match c {
+            std::path::Component::Normal(n) => out.push(n),
+            std::path::Component::CurDir => {}
+            _ => {
+                return Err(format!(
+                    "file name `{shown}` is absolute or has a `..` component"
+                ))
+            }
+        }
+    }
+    if out.as_os_str().is_empty() {
+        return Err(format!(
+            "file name `{shown}` names no file after stripping one component"
+        ));
+    }
+    Ok(Some(out))
+}
+
+/// Splits a patch into per-file diffs: a `--- ` line directly followed by a `+++ ` line starts one; each `@@`
+/// hunk takes exactly the lines its header counts (plus `\ No newline at end of file` markers). Other text
+/// (`diff`/`index` lines, commit messages, signatures) is skipped.
+fn split(bytes: &[u8]) -> Result<Vec<FileDiff>, String> {
+    let lines: Vec<&[u8]> = bytes.split_inclusive(|&b| b == b'\n').collect();
+    let mut diffs: Vec<FileDiff> = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        if line.starts_with(b"--- ") && lines.get(i + 1).is_some_and(|l| l.starts_with(b"+++ ")) {
+            let plus = lines[i + 1];
+            let label = String::from_utf8_lossy(&plus[4..]).trim_end().to_owned();
+            let mut text = line.to_vec();
+            text.extend_from_slice(plus);
+            diffs.push(FileDiff { label, text });
+            i += 2;
+        } else if line.starts_with(b"@@ ") && !diffs.is_empty() {
+            let diff = diffs.last_mut().expect("checked non-empty");
+            let (mut old, mut new) = hunk_counts(line).ok_or_else(|| {
+                format!(
+                    "bad hunk header `{}`",
+                    String::from_utf8_lossy(line).trim_end()
+                )
+            })?;
+            diff.text.extend_from_slice(line);
+            i += 1;
+            while (old > 0 || new > 0) && i < lines.len() {
+                let body = lines[i];
+                match body.first() {
+                    Some(b' ') | Some(b'\n') => {
+                        old = old.saturating_sub(1);
+                        new = new.saturating_sub(1);
+                    }
+                    Some(b'-') => old = old.saturating_sub(1),
+                    Some(b'+') => new = new.saturating_sub(1),
+                    Some(b'\\') => {}
+                    _ => break,
+                }
+                diff.text.extend_from_slice(body);
+                i += 1;
+            }
+            if lines.get(i).is_some_and(|l| l.starts_with(b"\\")) {
+                diff.text.extend_from_slice(lines[i]);
+                i += 1;
+            }
+            // diffy needs every line newline-terminated, including the last line of the file.
+            if !diff.text.ends_with(b"\n") {
+                diff.text.push(b'\n');
+            }
+        } else if line.starts_with(b"GIT binary patch") || line.starts_with(b"Binary files ") {
+            return Err("binary patches are not supported".to_owned());
+        } else {
+            i += 1;
+        }
+    }
+    Ok(diffs)
+}
+
+/// The old and new line counts of a hunk header `@@ -a[,b] +c[,d] @@`.
+fn hunk_counts(line: &[u8]) -> Option<(usize, usize)> {
+    let text = std::str::from_utf8(line).ok()?;
+    let mut parts = text.strip_prefix("@@ ")?.split(' ');
+    let count = |part: &str, sign: char| -> Option<usize> {
+        let range = part.strip_prefix(sign)?;
+        match range.split_once(',') {
+            Some((_, len)) => len.parse().ok(),
+            None => range.parse::<usize>().ok().map(|_| 1),
+        }
+    };
+    Some((count(parts.next()?, '-')?, count(parts.next()?, '+')?))
+}
