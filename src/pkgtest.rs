@@ -71,6 +71,15 @@ pub enum TestError {
         #[diagnostic_source]
         source: EmulationError,
     },
+    /// A test requirement is not a valid match spec.
+    #[error("invalid test requirement `{spec}`")]
+    InvalidSpec {
+        /// The spec.
+        spec: String,
+        /// Cause.
+        #[source]
+        source: rattler_conda_types::ParseMatchSpecError,
+    },
     /// Test file I/O.
     #[error("{}: {what}", path.display())]
     Io {

@@ -156,6 +156,15 @@ pub enum BuildError {
         /// Last lines of the log.
         tail: String,
     },
+    /// A requirement is not a valid match spec.
+    #[error("invalid match spec `{spec}`")]
+    InvalidSpec {
+        /// The spec.
+        spec: String,
+        /// Cause.
+        #[source]
+        source: rattler_conda_types::ParseMatchSpecError,
+    },
     /// The script installed nothing into `$PREFIX`.
     #[error("{name}: the build script installed no files into $PREFIX")]
     NoFiles {
@@ -241,11 +250,7 @@ pub fn plan(
     )?;
     let name = rendered.name.clone();
     let solve = |reqs: &[Requirement], platform: Subdir, stage: &'static str| {
-        let specs = pinned_specs(reqs, run_pins).map_err(|source| BuildError::Prefix {
-            name: name.clone(),
-            stage,
-            source,
-        })?;
+        let specs = pinned_specs(reqs, run_pins)?;
         solve_env(settings, &specs, platform).map_err(|source| BuildError::Prefix {
             name: name.clone(),
             stage,
@@ -266,6 +271,7 @@ pub fn plan(
         "format": store::STORE_FORMAT_VERSION,
         "recipe": rendered,
         "recipe_files": hash_dir(&recipe.dir)?,
+        "sources": source::source_hashes(&rendered.sources, &recipe.dir)?,
         "build_env": records_identity(&build_records),
         "host_env": records_identity(&host_records),
         "target_platform": settings.target_platform.as_str(),
