@@ -17,7 +17,8 @@ if [[ "${CONDA_BUILD_CROSS_COMPILATION:-0}" == 1 ]]; then
             cd build-native-tic
             env CC="$build_cc" CFLAGS="-O2" CPPFLAGS="" LDFLAGS="" AR=ar RANLIB=ranlib LD=ld NM=nm STRIP=strip \
                 ../configure --without-shared --without-debug --without-ada --without-cxx --without-cxx-binding \
-                --without-tests --without-manpages --disable-db-install --enable-widec --disable-stripping \
+                --without-tests --without-manpages --disable-db-install --enable-widec --enable-symlinks \
+                --disable-stripping \
                 --with-default-terminfo-dir="$PREFIX/share/terminfo"
             make -j"$CPU_COUNT" -C include
             make -j"$CPU_COUNT" -C ncurses

@@ -29,3 +29,7 @@ make install_sw install_ssldirs
 
 # Shared libraries only.
 rm -f "$PREFIX/lib/libssl.a" "$PREFIX/lib/libcrypto.a"
+# install_ssldirs leaves OPENSSLDIR/certs and OPENSSLDIR/private empty: keep certs (where CA certificate
+# packages install) with a placeholder file, and drop the unused private/.
+touch "$PREFIX/ssl/certs/.keep"
+rmdir "$PREFIX/ssl/private"

@@ -6,6 +6,9 @@ set -euo pipefail
 # The terminfo functions (tgetent, ...) come from libtinfo; ncurses in $PREFIX provides libtinfo.so (a link to
 # libtinfow.so) and tinfo.pc, which readline.pc names in Requires.private.
 export bash_cv_termcap_lib=libtinfo
+# configure decides this by running a program that needs the en_US.UTF-8 locale on the build machine (and cannot
+# run it when cross-compiling); glibc's wcwidth handles combining characters, so give the answer instead.
+export bash_cv_wcwidth_broken=no
 
 ./configure \
     --prefix="$PREFIX" \
