@@ -74,6 +74,11 @@ impl ScriptEnv {
         for (k, v) in plan.toolchain.env_vars() {
             set(&k, v);
         }
+        for (name, var) in [("c", "CC_FOR_BUILD"), ("cxx", "CXX_FOR_BUILD")] {
+            if let Some(tool) = plan.build_machine_toolchain.tools.get(name) {
+                set(var, tool.path.display().to_string());
+            }
+        }
         let flags = compiler_flags(&prefix);
         for (k, v) in flags {
             set(k, v);

@@ -90,6 +90,8 @@ pub struct Plan {
     pub toolchain: Toolchain,
     /// Toolchain programs for the tests.
     pub test_toolchain: Toolchain,
+    /// In a cross build, the build machine's own compilers (`CC_FOR_BUILD`, `CXX_FOR_BUILD`).
+    pub build_machine_toolchain: Toolchain,
     /// Solved build environment (build platform).
     pub build_records: Vec<RepoDataRecord>,
     /// Solved host environment (target platform).
@@ -248,6 +250,17 @@ pub fn plan(
         target,
         &settings.machine_path,
     )?;
+    let build_machine_toolchain = if settings.target_platform == settings.build_platform {
+        Toolchain::default()
+    } else {
+        let compilers = rendered.build_toolchain().filter(|n| ["c", "cxx"].contains(n));
+        toolchain::resolve(
+            compilers,
+            &ws.toolchain_for(settings.build_platform),
+            settings.build_platform.as_str(),
+            &settings.machine_path,
+        )?
+    };
     let name = rendered.name.clone();
     let solve = |reqs: &[Requirement], platform: Subdir, stage: &'static str| {
         let specs = pinned_specs(reqs, run_pins)?;
@@ -278,6 +291,7 @@ pub fn plan(
         "build_platform": settings.build_platform.as_str(),
         "toolchain": toolchain,
         "test_toolchain": test_toolchain,
+        "build_machine_toolchain": build_machine_toolchain,
     });
     let key = store::compute_key(&inputs);
     let build_string = format!("h{}_{}", key.short(), rendered.build_number);
@@ -286,6 +300,7 @@ pub fn plan(
         recipe_dir: recipe.dir.clone(),
         toolchain,
         test_toolchain,
+        build_machine_toolchain,
         build_records,
         host_records,
         inputs,
