@@ -1,0 +1,394 @@
+//! A local conda channel directory: publishing archives into it and writing its index.
+//!
+//! Layout (as conda and conda-index expect, CEP 34–36):
+//!
+//! ```text
+//! <channel>/.archi.lock                  serialises writers (fs4 exclusive lock)
+//! <channel>/channeldata.json             per package name: newest version, subdirs, about fields
+//! <channel>/<subdir>/<archive>           .conda and .tar.bz2 packages
+//! <channel>/<subdir>/repodata.json       info.subdir, packages, packages.conda, removed, repodata_version
+//! <channel>/<subdir>/repodata.json.zst   the same bytes, zstd-compressed
+//! <channel>/noarch/repodata.json         always present (clients treat a missing noarch as an error)
+//! ```
+//!
+//! A record is the package's `info/index.json` plus `md5`, `sha256` and `size` of the archive, as conda-index
+//! writes it. Every file is written to a temp file in its own directory, fsynced and renamed, so a reader sees
+//! the old or the new file, never a partial one. Output is deterministic: sorted keys, no write times.
+
+mod channeldata;
+mod repodata;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use rattler_conda_types::package::IndexJson;
+use rattler_conda_types::{PackageRecord, RepoData, Subdir};
+use rattler_digest::digest::Digest;
+
+use repodata::RepodataJson;
+
+/// Name of the writer lock file at the channel root.
+pub const LOCK_FILE: &str = ".archi.lock";
+
+/// Per-subdir package counts from [`index`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IndexSummary {
+    /// Subdir name → number of records written (`packages` plus `packages.conda`); always contains `noarch`.
+    pub subdirs: BTreeMap<String, usize>,
+}
+
+/// Errors of channel operations; each names the file or directory involved.
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    /// The file is neither a `.conda` nor a `.tar.bz2` archive.
+    #[error("{path} is not a conda package archive (expected a .conda or .tar.bz2 file name)")]
+    UnsupportedArchive { path: PathBuf },
+    /// `info/index.json` could not be read from the archive.
+    #[error("cannot read info/index.json from {path}")]
+    ReadIndexJson {
+        path: PathBuf,
+        #[source]
+        source: Box<rattler_package_streaming::ExtractError>,
+    },
+    /// An `info/` member (about.json, paths.json, run_exports.json) could not be read from the archive.
+    #[error("cannot read the info/ files of {path}")]
+    ReadInfo {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The package's subdir could not be determined from its index.json.
+    #[error("cannot determine the subdir of {path}")]
+    Subdir {
+        path: PathBuf,
+        #[source]
+        source: rattler_conda_types::ConvertSubdirError,
+    },
+    /// index.json names a subdir conda does not know.
+    #[error("{path} declares unknown subdir `{subdir}`")]
+    UnknownSubdir { path: PathBuf, subdir: String },
+    /// An archive lies in another subdir directory than its index.json says.
+    #[error("{path} is for subdir `{declared}` but lies in `{found}`")]
+    WrongSubdir {
+        path: PathBuf,
+        declared: String,
+        found: String,
+    },
+    /// The channel lock could not be taken.
+    #[error("cannot lock channel {path}")]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Reading a file or listing a directory failed.
+    #[error("cannot read {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing a file (temp file, fsync, rename) or creating a directory failed.
+    #[error("cannot write {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A JSON file of the channel is malformed.
+    #[error("malformed JSON in {path}")]
+    Json {
+        path: PathBuf,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Publishes `artifact` (a `.conda` or `.tar.bz2`) into `channel`, creating the channel if needed.
+///
+/// Under the channel lock (`<channel>/.archi.lock`): copies the archive into `<channel>/<subdir>/` (subdir from
+/// its `info/index.json`), inserts or replaces its record in `<subdir>/repodata.json` (and `.zst`), makes sure
+/// `noarch/repodata.json` exists and rewrites `channeldata.json`. Publishing the same file again leaves every
+/// index file byte-identical. Returns the record as written to repodata.
+pub fn publish(channel: &Path, artifact: &Path) -> Result<PackageRecord, ChannelError> {
+    let kind = repodata::ArchiveKind::of(artifact)?;
+    let file_name = artifact
+        .file_name()
+        .and_then(|name| name.to_str())
+        .ok_or_else(|| ChannelError::UnsupportedArchive {
+            path: artifact.to_path_buf(),
+        })?
+        .to_string();
+    let index_json: IndexJson = rattler_package_streaming::seek::read_package_file(artifact)
+        .map_err(|source| ChannelError::ReadIndexJson {
+            path: artifact.to_path_buf(),
+            source: Box::new(source),
+        })?;
+    let mut record =
+        PackageRecord::from_index_json(index_json, None, None, None).map_err(|source| {
+            ChannelError::Subdir {
+                path: artifact.to_path_buf(),
+                source,
+            }
+        })?;
+    check_subdir(artifact, &record.subdir)?;
+
+    create_dir(channel)?;
+    let _lock = lock_channel(channel)?;
+    let subdir_dir = channel.join(&record.subdir);
+    create_dir(&subdir_dir)?;
+
+    let digests = copy_atomic(artifact, &subdir_dir.join(&file_name))?;
+    record.md5 = Some(digests.md5);
+    record.sha256 = Some(digests.sha256);
+    record.size = Some(digests.size);
+
+    let mut repodata = repodata::read_or_empty(&subdir_dir, &record.subdir)?;
+    repodata.insert(kind, file_name, record.clone());
+    repodata::write(&subdir_dir, &repodata)?;
+    ensure_noarch(channel)?;
+    channeldata::write(channel)?;
+    Ok(record)
+}
+
+/// Rebuilds the index of every subdir of `channel` from the archives present: each directory named as a conda
+/// subdir (plus `noarch`, created if missing) gets a fresh `repodata.json` (and `.zst`) listing exactly its
+/// archives, then `channeldata.json` is rewritten. Holds the channel lock throughout. Errors name the archive or
+/// file that failed; an archive whose index.json names another subdir is an error.
+pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
+    create_dir(channel)?;
+    let _lock = lock_channel(channel)?;
+    create_dir(&channel.join("noarch"))?;
+    let mut summary = IndexSummary::default();
+    for subdir in subdir_names(channel)? {
+        let dir = channel.join(&subdir);
+        let mut repodata = RepodataJson::empty(&subdir);
+        for (file_name, kind) in archives_in(&dir)? {
+            let path = dir.join(&file_name);
+            let record = record_from_archive(&path)?;
+            if record.subdir != subdir {
+                return Err(ChannelError::WrongSubdir {
+                    path,
+                    declared: record.subdir,
+                    found: subdir,
+                });
+            }
+            repodata.insert(kind, file_name, record);
+        }
+        repodata::write(&dir, &repodata)?;
+        summary.subdirs.insert(subdir, repodata.len());
+    }
+    channeldata::write(channel)?;
+    Ok(summary)
+}
+
+/// Reads `<channel>/<subdir>/repodata.json` as rattler's [`RepoData`].
+pub fn read_repodata(channel: &Path, subdir: &str) -> Result<RepoData, ChannelError> {
+    let path = channel.join(subdir).join("repodata.json");
+    let bytes = fs_err::read(&path).map_err(|source| ChannelError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|source| ChannelError::Json { path, source })
+}
+
+/// The repodata record of an archive on disk: its index.json plus md5, sha256 and size of the file.
+pub fn record_from_archive(path: &Path) -> Result<PackageRecord, ChannelError> {
+    repodata::ArchiveKind::of(path)?;
+    let index_json: IndexJson =
+        rattler_package_streaming::seek::read_package_file(path).map_err(|source| {
+            ChannelError::ReadIndexJson {
+                path: path.to_path_buf(),
+                source: Box::new(source),
+            }
+        })?;
+    let mut file = fs_err::File::open(path).map_err(|source| ChannelError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let digests = hash_stream(&mut file, None).map_err(|source| ChannelError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let record = PackageRecord::from_index_json(
+        index_json,
+        Some(digests.size),
+        Some(digests.sha256),
+        Some(digests.md5),
+    )
+    .map_err(|source| ChannelError::Subdir {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    check_subdir(path, &record.subdir)?;
+    Ok(record)
+}
+
+fn check_subdir(path: &Path, subdir: &str) -> Result<(), ChannelError> {
+    match subdir.parse::<Subdir>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(ChannelError::UnknownSubdir {
+            path: path.to_path_buf(),
+            subdir: subdir.to_string(),
+        }),
+    }
+}
+
+/// Writes an empty `noarch/repodata.json` (and `.zst`) unless one exists.
+fn ensure_noarch(channel: &Path) -> Result<(), ChannelError> {
+    let dir = channel.join("noarch");
+    if dir.join("repodata.json").is_file() {
+        return Ok(());
+    }
+    create_dir(&dir)?;
+    repodata::write(&dir, &RepodataJson::empty("noarch"))
+}
+
+/// Directory names under `channel` that are conda subdirs, sorted.
+fn subdir_names(channel: &Path) -> Result<Vec<String>, ChannelError> {
+    let mut names = Vec::new();
+    for (name, path) in read_dir_sorted(channel)? {
+        if path.is_dir() && name.parse::<Subdir>().is_ok() {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+/// Package archives in `dir` (skipping dot-files such as temp files), sorted by file name.
+fn archives_in(dir: &Path) -> Result<Vec<(String, repodata::ArchiveKind)>, ChannelError> {
+    let mut archives = Vec::new();
+    for (name, path) in read_dir_sorted(dir)? {
+        if name.starts_with('.') || !path.is_file() {
+            continue;
+        }
+        if let Ok(kind) = repodata::ArchiveKind::of(&path) {
+            archives.push((name, kind));
+        }
+    }
+    Ok(archives)
+}
+
+/// (file name, path) of every entry of `dir` whose name is UTF-8, sorted by name.
+fn read_dir_sorted(dir: &Path) -> Result<Vec<(String, PathBuf)>, ChannelError> {
+    let read_err = |source| ChannelError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut entries = Vec::new();
+    for entry in fs_err::read_dir(dir).map_err(read_err)? {
+        let entry = entry.map_err(read_err)?;
+        if let Ok(name) = entry.file_name().into_string() {
+            entries.push((name, entry.path()));
+        }
+    }
+    entries.sort();
+    Ok(entries)
+}
+
+fn create_dir(dir: &Path) -> Result<(), ChannelError> {
+    fs_err::create_dir_all(dir).map_err(|source| ChannelError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Takes the exclusive channel writer lock; released when the returned file is dropped.
+fn lock_channel(channel: &Path) -> Result<fs_err::File, ChannelError> {
+    let path = channel.join(LOCK_FILE);
+    let file = fs_err::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| ChannelError::Lock {
+            path: path.clone(),
+            source,
+        })?;
+    fs4::fs_std::FileExt::lock_exclusive(file.file())
+        .map_err(|source| ChannelError::Lock { path, source })?;
+    Ok(file)
+}
+
+/// Archive digests as repodata records carry them.
+struct Digests {
+    sha256: rattler_digest::Sha256Hash,
+    md5: rattler_digest::Md5Hash,
+    size: u64,
+}
+
+/// Reads `reader` to the end, computing sha256, md5 and size and copying the bytes into `sink` if given.
+fn hash_stream(
+    reader: &mut impl Read,
+    mut sink: Option<&mut dyn Write>,
+) -> std::io::Result<Digests> {
+    let mut sha = rattler_digest::Sha256::new();
+    let mut md5 = rattler_digest::Md5::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        };
+        sha.update(&buf[..n]);
+        md5.update(&buf[..n]);
+        size += n as u64;
+        if let Some(sink) = sink.as_deref_mut() {
+            sink.write_all(&buf[..n])?;
+        }
+    }
+    Ok(Digests {
+        sha256: sha.finalize(),
+        md5: md5.finalize(),
+        size,
+    })
+}
+
+/// Copies `from` to `to` through a temp file in `to`'s directory (fsync, rename, fsync dir), hashing the bytes.
+fn copy_atomic(from: &Path, to: &Path) -> Result<Digests, ChannelError> {
+    let mut src = fs_err::File::open(from).map_err(|source| ChannelError::Read {
+        path: from.to_path_buf(),
+        source,
+    })?;
+    let mut digests = None;
+    write_atomic_with(to, |file| {
+        digests = Some(hash_stream(&mut src, Some(file))?);
+        Ok(())
+    })?;
+    Ok(digests.expect("write_atomic_with ran the writer"))
+}
+
+/// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename, fsync dir).
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ChannelError> {
+    write_atomic_with(path, |file| file.write_all(bytes))
+}
+
+fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), ChannelError> {
+    let write_err = |source| ChannelError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".archi-tmp-");
+    // Channel files are served to other users and servers: rw-r--r--, not tempfile's private 0600.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder.tempfile_in(dir).map_err(write_err)?;
+    fill(tmp.as_file_mut()).map_err(write_err)?;
+    tmp.as_file().sync_all().map_err(write_err)?;
+    tmp.persist(path).map_err(|err| write_err(err.error))?;
+    fs_err::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(write_err)
+}
+
+#[cfg(test)]
+mod tests;
