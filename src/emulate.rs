@@ -30,7 +30,9 @@ pub struct Emulation {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum EmulationError {
     /// pins.toml has no emulator or sysroot for the platform, or archi has no binfmt magic for it.
-    #[error("no emulation for {platform}: pins.toml needs [platform.{platform}] emulator and sysroot")]
+    #[error(
+        "no emulation for {platform}: pins.toml needs [platform.{platform}] emulator and sysroot"
+    )]
     NotConfigured {
         /// The platform.
         platform: String,
@@ -48,7 +50,9 @@ pub enum EmulationError {
     },
     /// The sysroot is missing.
     #[error("sysroot {} for {platform} does not exist", path.display())]
-    #[diagnostic(help("install the cross libc: apt-get install libc6-dev-arm64-cross (or the platform's)"))]
+    #[diagnostic(help(
+        "install the cross libc: apt-get install libc6-dev-arm64-cross (or the platform's)"
+    ))]
     NoSysroot {
         /// The path.
         path: PathBuf,
@@ -69,7 +73,11 @@ pub struct EmulatorSpec<'a> {
 }
 
 /// Resolve how to run `platform`'s programs, searching `path_var` for the emulator.
-pub fn resolve(platform: Subdir, spec: EmulatorSpec, path_var: &str) -> Result<Emulation, EmulationError> {
+pub fn resolve(
+    platform: Subdir,
+    spec: EmulatorSpec,
+    path_var: &str,
+) -> Result<Emulation, EmulationError> {
     let not_configured = || EmulationError::NotConfigured {
         platform: platform.to_string(),
     };
@@ -97,7 +105,10 @@ pub fn resolve(platform: Subdir, spec: EmulatorSpec, path_var: &str) -> Result<E
 
 /// Whether the machine has an enabled binfmt_misc handler named like the emulator (`qemu-aarch64`).
 fn machine_has_binfmt(program: &str) -> bool {
-    let name = Path::new(program).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = Path::new(program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     fs_err::read_to_string(Path::new("/proc/sys/fs/binfmt_misc").join(name))
         .map(|s| s.starts_with("enabled"))
         .unwrap_or(false)

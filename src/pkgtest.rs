@@ -121,19 +121,21 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
         name: name.clone(),
         source,
     };
-    let mut specs = vec![MatchSpec::from_str(
-        &format!(
-            "{} =={} {}",
-            rendered.name, rendered.version, plan.build_string
-        ),
-        ParseStrictness::Lenient,
-    )
-    .map_err(|e| env_err(prefix::PrefixError::from_spec(e)))?];
+    let parse = |spec: &str| {
+        MatchSpec::from_str(spec, ParseStrictness::Lenient).map_err(|source| {
+            TestError::InvalidSpec {
+                spec: spec.to_string(),
+                source,
+            }
+        })
+    };
+    let own = format!(
+        "{} =={} {}",
+        rendered.name, rendered.version, plan.build_string
+    );
+    let mut specs = vec![parse(&own)?];
     for spec in RenderedRecipe::package_specs(&rendered.test.requires) {
-        specs.push(
-            MatchSpec::from_str(spec, ParseStrictness::Lenient)
-                .map_err(|e| env_err(prefix::PrefixError::from_spec(e)))?,
-        );
+        specs.push(parse(spec)?);
     }
     let mut channels = vec![ChannelSource::from_dir(&test_channel).map_err(env_err)?];
     channels.push(ChannelSource::from_dir(&settings.output_channel).map_err(env_err)?);
@@ -172,7 +174,9 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
         tracing::info!(%command, emulated = emulation.is_some(), "test");
         let argv = match &emulation {
             Some(emulation) => emulation.wrap(command),
-            None => ["/bin/bash", "-e", "-o", "pipefail", "-c", command.as_str()].map(String::from).to_vec(),
+            None => ["/bin/bash", "-e", "-o", "pipefail", "-c", command.as_str()]
+                .map(String::from)
+                .to_vec(),
         };
         let output = Command::new(&argv[0])
             .args(&argv[1..])
@@ -201,7 +205,8 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
 /// How the target's programs run here: `None` when the build machine runs them natively (same ELF machine).
 fn emulation_for(settings: &BuildSettings) -> Result<Option<Emulation>, EmulationError> {
     let target = settings.target_platform;
-    let native = crate::platform::elf_machine(target) == crate::platform::elf_machine(settings.build_platform);
+    let native = crate::platform::elf_machine(target)
+        == crate::platform::elf_machine(settings.build_platform);
     if native {
         return Ok(None);
     }

@@ -12,8 +12,17 @@ pub fn all() -> Vec<(&'static str, String)> {
         text
     };
     vec![
-        ("archi.schema.json", render(schema_for!(crate::workspace::WorkspaceFile))),
-        ("pins.schema.json", render(schema_for!(crate::workspace::PinsFile))),
-        ("recipe.schema.json", render(schema_for!(crate::recipe::RawRecipe))),
+        (
+            "archi.schema.json",
+            render(schema_for!(crate::workspace::WorkspaceFile)),
+        ),
+        (
+            "pins.schema.json",
+            render(schema_for!(crate::workspace::PinsFile)),
+        ),
+        (
+            "recipe.schema.json",
+            render(schema_for!(crate::recipe::RawRecipe)),
+        ),
     ]
 }

@@ -15,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 use common::{archi, ok, run};
 
-const RECIPES: [&str; 7] = ["bzip2", "xz", "zlib", "libffi", "ncurses", "readline", "openssl"];
+const RECIPES: [&str; 7] = [
+    "bzip2", "xz", "zlib", "libffi", "ncurses", "readline", "openssl",
+];
 
 /// A copy of the repository's workspace (archi.toml, pins.toml, recipes/) in `dir`, so the test can edit recipes.
 fn copy_workspace(dir: &Path) {
@@ -45,7 +47,11 @@ pub fn seed_sources(store: &Path) {
 
 fn build(ws: &Path, store: &Path, extra: &[&str]) -> Vec<(String, String)> {
     let dirs: Vec<PathBuf> = RECIPES.iter().map(|r| ws.join("recipes").join(r)).collect();
-    let stdout = ok(archi(store).current_dir(ws).arg("build").args(extra).args(&dirs));
+    let stdout = ok(archi(store)
+        .current_dir(ws)
+        .arg("build")
+        .args(extra)
+        .args(&dirs));
     stdout
         .lines()
         .filter_map(|l| {
@@ -114,7 +120,10 @@ fn seven_libraries_build_install_and_rebuild_from_the_store() {
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     for name in RECIPES {
-        assert!(installed.contains(&name), "{name} not installed: {installed:?}");
+        assert!(
+            installed.contains(&name),
+            "{name} not installed: {installed:?}"
+        );
     }
     assert_ne!(prefix.as_os_str().len(), archi::build::PREFIX_LENGTH);
 
@@ -128,7 +137,11 @@ fn seven_libraries_build_install_and_rebuild_from_the_store() {
     text.push('\n');
     std::fs::write(&script, text).unwrap();
     let third = build(&ws, &store, &[]);
-    assert_eq!(states(&third, "built"), ["ncurses", "readline"], "{third:?}");
+    assert_eq!(
+        states(&third, "built"),
+        ["ncurses", "readline"],
+        "{third:?}"
+    );
     assert_eq!(states(&third, "cached").len(), 5, "{third:?}");
 
     ok(archi(&store).args(["store", "verify"]));
@@ -155,7 +168,10 @@ fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
         }
         let dest = tempfile::tempdir().unwrap();
         rattler_package_streaming::fs::extract(&archive, dest.path()).unwrap();
-        for entry in walkdir::WalkDir::new(dest.path()).into_iter().filter_map(Result::ok) {
+        for entry in walkdir::WalkDir::new(dest.path())
+            .into_iter()
+            .filter_map(Result::ok)
+        {
             if !entry.file_type().is_file() {
                 continue;
             }
@@ -173,12 +189,17 @@ fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
             }
         }
     }
-    assert!(elf_files >= 14, "only {elf_files} ELF files in the linux-aarch64 packages");
+    assert!(
+        elf_files >= 14,
+        "only {elf_files} ELF files in the linux-aarch64 packages"
+    );
 
     // Each subdir lists only its own packages.
     for subdir in ["linux-64", "linux-aarch64"] {
-        let repodata: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(channel.join(subdir).join("repodata.json")).unwrap()).unwrap();
+        let repodata: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(channel.join(subdir).join("repodata.json")).unwrap(),
+        )
+        .unwrap();
         let records = repodata["packages.conda"].as_object().unwrap();
         assert!(records.len() >= 7, "{subdir}: {}", records.len());
         for (file, record) in records {
@@ -214,7 +235,10 @@ fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
         check.arg("--run").arg(command);
     }
     let out = run(&mut check);
-    assert!(out.status.success(), "real clients rejected the linux-aarch64 packages");
+    assert!(
+        out.status.success(),
+        "real clients rejected the linux-aarch64 packages"
+    );
 
     // Cached per platform: aarch64 again is cached, linux-64 is still its own (cached) builds, keys differ.
     let again = build(ws, store, &aarch64);
@@ -223,6 +247,9 @@ fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
     assert_eq!(states(&native, "cached"), all, "{native:?}");
     let native_labels: Vec<&String> = native.iter().map(|(_, l)| l).collect();
     for (_, label) in &again {
-        assert!(!native_labels.contains(&label), "{label} is shared by linux-64 and linux-aarch64");
+        assert!(
+            !native_labels.contains(&label),
+            "{label} is shared by linux-64 and linux-aarch64"
+        );
     }
 }

@@ -15,11 +15,18 @@ fn bad_recipes_report_the_span_and_write_nothing() {
         let store = tmp.path().join("store");
         let channel = tmp.path().join("channel");
         let rel = path.strip_prefix(common::repo()).unwrap();
-        let out = run(archi(&store).args(["build", "--offline", "--output"]).arg(&channel).arg(rel));
+        let out = run(archi(&store)
+            .args(["build", "--offline", "--output"])
+            .arg(&channel)
+            .arg(rel));
         assert_eq!(out.status.code(), Some(1), "{}", rel.display());
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let line_col = format!("{}:", rel.display());
-        assert!(stderr.contains(&line_col), "report does not name {}:line:col:\n{stderr}", rel.display());
+        assert!(
+            stderr.contains(&line_col),
+            "report does not name {}:line:col:\n{stderr}",
+            rel.display()
+        );
         assert!(store_entries(&store).is_empty());
         assert!(files_under(&channel).is_empty());
         insta::assert_snapshot!(stderr);
@@ -34,8 +41,16 @@ struct Workspace {
 impl Workspace {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("archi.toml"), "[workspace]\noutput = \"channel\"\n").unwrap();
-        std::fs::copy(common::repo().join("pins.toml"), dir.path().join("pins.toml")).unwrap();
+        std::fs::write(
+            dir.path().join("archi.toml"),
+            "[workspace]\noutput = \"channel\"\n",
+        )
+        .unwrap();
+        std::fs::copy(
+            common::repo().join("pins.toml"),
+            dir.path().join("pins.toml"),
+        )
+        .unwrap();
         Workspace { dir }
     }
     fn path(&self) -> &Path {
@@ -62,7 +77,10 @@ impl Workspace {
 
 fn sha256(path: &Path) -> String {
     let bytes = std::fs::read(path).unwrap();
-    format!("{:x}", rattler_digest::compute_bytes_digest::<rattler_digest::Sha256>(&bytes))
+    format!(
+        "{:x}",
+        rattler_digest::compute_bytes_digest::<rattler_digest::Sha256>(&bytes)
+    )
 }
 
 /// A tar.gz with the given (path, contents) entries, written with raw headers so that unsafe names survive.
@@ -108,8 +126,14 @@ fn wrong_sha256_fails_and_caches_nothing() {
     let out = run(ws.archi().arg("build").arg(&recipe));
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&wrong) && stderr.contains(&sha256(&tgz)), "{stderr}");
-    assert!(files_under(&ws.store().join("sources")).is_empty(), "a file with a wrong hash was cached");
+    assert!(
+        stderr.contains(&wrong) && stderr.contains(&sha256(&tgz)),
+        "{stderr}"
+    );
+    assert!(
+        files_under(&ws.store().join("sources")).is_empty(),
+        "a file with a wrong hash was cached"
+    );
     assert!(store_entries(&ws.store()).is_empty());
     assert!(files_under(&ws.channel()).is_empty());
 }
@@ -118,7 +142,11 @@ fn wrong_sha256_fails_and_caches_nothing() {
 fn tarball_escaping_the_work_dir_is_refused() {
     for (case, entries, links) in [
         ("dotdot", vec![("demo-1.0/../../evil", &b"x"[..])], vec![]),
-        ("symlink", vec![("demo-1.0/README", &b"x"[..])], vec![("demo-1.0/link", "../../../etc")]),
+        (
+            "symlink",
+            vec![("demo-1.0/README", &b"x"[..])],
+            vec![("demo-1.0/link", "../../../etc")],
+        ),
     ] {
         let ws = Workspace::new();
         let tgz = ws.path().join(format!("{case}.tar.gz"));
@@ -128,7 +156,10 @@ fn tarball_escaping_the_work_dir_is_refused() {
         assert_eq!(out.status.code(), Some(1), "{case}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         let entry = if case == "dotdot" { "evil" } else { "link" };
-        assert!(stderr.contains(entry), "{case}: the refused entry is not named:\n{stderr}");
+        assert!(
+            stderr.contains(entry),
+            "{case}: the refused entry is not named:\n{stderr}"
+        );
         assert!(!ws.path().join("evil").exists());
         assert!(store_entries(&ws.store()).is_empty(), "{case}");
         assert!(files_under(&ws.channel()).is_empty(), "{case}");
@@ -169,8 +200,10 @@ fn trivial_recipe_builds_is_cached_and_verifies() {
     let second = ok(ws.archi().arg("build").arg(&recipe));
     assert!(second.starts_with("cached "), "{second}");
     assert_eq!(store_entries(&ws.store()).len(), 1);
-    let repodata: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(ws.channel().join("linux-64/repodata.json")).unwrap()).unwrap();
+    let repodata: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(ws.channel().join("linux-64/repodata.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(repodata["packages.conda"].as_object().unwrap().len(), 1);
     assert!(ws.channel().join("noarch/repodata.json").is_file());
 
@@ -178,7 +211,10 @@ fn trivial_recipe_builds_is_cached_and_verifies() {
     let rendered: serde_json::Value = serde_json::from_str(&render).unwrap();
     let key = rendered["store_key"].as_str().unwrap();
     assert!(first.contains(key), "render and build disagree on the key");
-    assert_eq!(rendered["build_string"].as_str().unwrap(), format!("h{}_0", &key[..7]));
+    assert_eq!(
+        rendered["build_string"].as_str().unwrap(),
+        format!("h{}_0", &key[..7])
+    );
 
     let ls = ok(ws.archi().args(["store", "ls"]));
     assert!(ls.contains("hello-archi-0.1.0") && ls.contains(key), "{ls}");
@@ -207,21 +243,34 @@ fn changed_script_gives_a_new_key() {
     let recipe = ws.recipe("hello", TRIVIAL);
     let key = |ws: &Workspace| {
         let out = ok(ws.archi().arg("render").arg(&recipe));
-        serde_json::from_str::<serde_json::Value>(&out).unwrap()["store_key"].as_str().unwrap().to_string()
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["store_key"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     let before = key(&ws);
-    std::fs::write(recipe.join("recipe.toml"), TRIVIAL.replace("hello from", "hello frm")).unwrap();
+    std::fs::write(
+        recipe.join("recipe.toml"),
+        TRIVIAL.replace("hello from", "hello frm"),
+    )
+    .unwrap();
     assert_ne!(before, key(&ws));
 }
 
 #[test]
 fn failing_test_leaves_nothing_in_store_or_channel() {
     let ws = Workspace::new();
-    let recipe = ws.recipe("hello", &TRIVIAL.replace("linux-64' $PREFIX", "linux-32' $PREFIX"));
+    let recipe = ws.recipe(
+        "hello",
+        &TRIVIAL.replace("linux-64' $PREFIX", "linux-32' $PREFIX"),
+    );
     let out = run(ws.archi().arg("build").arg(&recipe));
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("test command failed") && stderr.contains("linux-32"), "{stderr}");
+    assert!(
+        stderr.contains("test command failed") && stderr.contains("linux-32"),
+        "{stderr}"
+    );
     assert!(store_entries(&ws.store()).is_empty());
     assert!(files_under(&ws.channel()).is_empty());
 }
@@ -240,7 +289,10 @@ fn a_cached_source_is_used_offline_and_a_missing_one_names_the_fix() {
     let out = run(ws.archi().arg("build").arg(&recipe));
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("archi source add") && stderr.contains(&hash), "{stderr}");
+    assert!(
+        stderr.contains("archi source add") && stderr.contains(&hash),
+        "{stderr}"
+    );
     let added = ok(ws.archi().args(["source", "add"]).arg(&tgz));
     assert!(added.starts_with(&hash));
     let built = ok(ws.archi().args(["build", "--offline"]).arg(&recipe));

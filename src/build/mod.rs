@@ -253,7 +253,9 @@ pub fn plan(
     let build_machine_toolchain = if settings.target_platform == settings.build_platform {
         Toolchain::default()
     } else {
-        let compilers = rendered.build_toolchain().filter(|n| ["c", "cxx"].contains(n));
+        let compilers = rendered
+            .build_toolchain()
+            .filter(|n| ["c", "cxx"].contains(n));
         toolchain::resolve(
             compilers,
             &ws.toolchain_for(settings.build_platform),
@@ -595,23 +597,21 @@ fn is_elf(path: &Path) -> bool {
 }
 
 /// Specs for a solve: package requirements, with packages built earlier in this run pinned to exactly that build.
-fn pinned_specs(
-    reqs: &[Requirement],
-    run_pins: &RunPins,
-) -> Result<Vec<MatchSpec>, prefix::PrefixError> {
+fn pinned_specs(reqs: &[Requirement], run_pins: &RunPins) -> Result<Vec<MatchSpec>, BuildError> {
+    let parse = |spec: &str| {
+        MatchSpec::from_str(spec, ParseStrictness::Lenient).map_err(|source| {
+            BuildError::InvalidSpec {
+                spec: spec.to_string(),
+                source,
+            }
+        })
+    };
     let mut specs = Vec::new();
     for spec in RenderedRecipe::package_specs(reqs) {
         let name = spec.split_whitespace().next().unwrap_or_default();
-        specs.push(
-            MatchSpec::from_str(spec, ParseStrictness::Lenient)
-                .map_err(prefix::PrefixError::from_spec)?,
-        );
+        specs.push(parse(spec)?);
         if let Some((version, build)) = run_pins.get(name) {
-            let exact = format!("{name} =={version} {build}");
-            specs.push(
-                MatchSpec::from_str(&exact, ParseStrictness::Lenient)
-                    .map_err(prefix::PrefixError::from_spec)?,
-            );
+            specs.push(parse(&format!("{name} =={version} {build}"))?);
         }
     }
     Ok(specs)
@@ -646,7 +646,7 @@ fn records_identity(records: &[RepoDataRecord]) -> serde_json::Value {
                 "name": p.name.as_normalized(),
                 "version": p.version.to_string(),
                 "build": p.build,
-                "sha256": p.sha256.map(|h| format!("{h:x}")),
+                "sha256": p.sha256.map(|h| crate::store::hex(&h)),
             })
         })
         .collect()

@@ -14,6 +14,8 @@ pub struct Args {
 /// Re-index and print what each subdir holds.
 pub fn run(args: Args) -> miette::Result<()> {
     let summary = crate::channel::index(&args.channel).into_diagnostic()?;
-    println!("{summary}");
+    for (subdir, count) in &summary.subdirs {
+        println!("{subdir}: {count} package(s)");
+    }
     Ok(())
 }

@@ -24,7 +24,11 @@ pub fn archi(store: &Path) -> Command {
 /// Run and return output, printing it when `--nocapture` is given.
 pub fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("archi runs");
-    eprintln!("$ {cmd:?}\n{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    eprintln!(
+        "$ {cmd:?}\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -65,7 +69,9 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Entries in the store (directories under v1/ other than .tmp and .locks).
 pub fn store_entries(store: &Path) -> Vec<String> {
-    let Ok(dir) = std::fs::read_dir(store.join("v1")) else { return Vec::new() };
+    let Ok(dir) = std::fs::read_dir(store.join("v1")) else {
+        return Vec::new();
+    };
     let mut names: Vec<String> = dir
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
