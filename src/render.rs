@@ -255,7 +255,7 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
             .get_ref()
             .as_slice()
             .iter()
-            .map(|t| r.render(t).map(PathBuf::from))
+            .map(|t| r.render_text(t, Span::from(files.span())).map(PathBuf::from))
             .collect::<Result<_, _>>()?,
     };
     let script = raw.build.script.as_ref().map(|s| r.render(s)).transpose()?;
@@ -455,12 +455,15 @@ impl<'a> Renderer<'a> {
         let file_name = s.file_name.as_ref().map(|t| self.render(t)).transpose()?;
         let origin = if let Some(urls) = &s.url {
             let mut parsed = Vec::new();
-            for t in urls.get_ref().as_slice() {
-                let text = self.render(t)?;
-                parsed.push(
-                    url::Url::parse(&text)
-                        .map_err(|e| self.invalid(t, format!("invalid URL `{text}`: {e}")))?,
-                );
+            let span = Span::from(urls.span());
+            for template in urls.get_ref().as_slice() {
+                let text = self.render_text(template, span)?;
+                let url = url::Url::parse(&text).map_err(|e| {
+                    self.recipe
+                        .file
+                        .invalid(span, format!("invalid URL `{text}`: {e}"), None)
+                })?;
+                parsed.push(url);
             }
             SourceOrigin::Url {
                 url: parsed,

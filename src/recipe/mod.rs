@@ -70,7 +70,7 @@ pub struct PackageSection {
 pub struct SourceSection {
     /// One URL, or a list of mirrors tried in order.
     #[schemars(with = "Option<OneOrMany<String>>")]
-    pub url: Option<Spanned<OneOrMany<Template>>>,
+    pub url: Option<Spanned<OneOrMany<String>>>,
     /// File name of a source only a cache can satisfy (Nix's `requireFile`), or the name to give a URL download.
     #[schemars(with = "Option<String>")]
     pub file_name: Option<Template>,
@@ -191,7 +191,7 @@ pub struct AboutSection {
     pub license_family: Option<Template>,
     /// License file(s), relative to `SRC_DIR`; copied to `info/licenses/`.
     #[schemars(with = "Option<OneOrMany<String>>")]
-    pub license_file: Option<Spanned<OneOrMany<Template>>>,
+    pub license_file: Option<Spanned<OneOrMany<String>>>,
     /// One line.
     #[schemars(with = "Option<String>")]
     pub summary: Option<Template>,
