@@ -255,7 +255,10 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
             .get_ref()
             .as_slice()
             .iter()
-            .map(|t| r.render_text(t, Span::from(files.span())).map(PathBuf::from))
+            .map(|t| {
+                r.render_text(t, Span::from(files.span()))
+                    .map(PathBuf::from)
+            })
             .collect::<Result<_, _>>()?,
     };
     let script = raw.build.script.as_ref().map(|s| r.render(s)).transpose()?;
@@ -381,7 +384,11 @@ impl<'a> Renderer<'a> {
             _ => span,
         };
         let detail = err.detail().map(|d| format!(": {d}")).unwrap_or_default();
-        let message = format!("template error: {}{detail}", err.kind());
+        let mut message = format!("template error: {}{detail}", err.kind());
+        if err.kind() == minijinja::ErrorKind::UndefinedError && at != span {
+            let name = &self.recipe.file.text[at.start..at.end];
+            message = format!("template error: `{name}` is undefined");
+        }
         let help = match err.kind() {
             minijinja::ErrorKind::UndefinedError => Some(
                 "defined here: [context] keys, name, version, build_number, target_platform, host_platform, build_platform and the pins in pins.toml",

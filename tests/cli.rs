@@ -76,11 +76,7 @@ impl Workspace {
 }
 
 fn sha256(path: &Path) -> String {
-    let bytes = std::fs::read(path).unwrap();
-    format!(
-        "{:x}",
-        rattler_digest::compute_bytes_digest::<rattler_digest::Sha256>(&bytes)
-    )
+    archi::source::sha256_file(path).unwrap()
 }
 
 /// A tar.gz with the given (path, contents) entries, written with raw headers so that unsafe names survive.
