@@ -155,6 +155,11 @@ impl Toolchain {
     }
 }
 
+/// A program file as seen on disk: resolved path, size, mtime.
+type FileStamp = (PathBuf, u64, Option<std::time::SystemTime>);
+/// Memoised (`--version` line, blake3) per program file.
+type IdentityCache = Mutex<HashMap<FileStamp, (String, String)>>;
+
 /// Find `program` on `path_var` and compute its identity; memoised per process by (path, size, mtime).
 fn identify(
     name: &str,
@@ -174,9 +179,7 @@ fn identify(
     let resolved = fs_err::canonicalize(&found).map_err(io_err)?;
     let meta = fs_err::metadata(&resolved).map_err(io_err)?;
     let stamp = (resolved.clone(), meta.len(), meta.modified().ok());
-    static CACHE: OnceLock<
-        Mutex<HashMap<(PathBuf, u64, Option<std::time::SystemTime>), (String, String)>>,
-    > = OnceLock::new();
+    static CACHE: OnceLock<IdentityCache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
     if let Some((version, blake3)) = cache.lock().expect("toolchain cache").get(&stamp).cloned() {
         return Ok(ToolIdentity {

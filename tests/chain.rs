@@ -23,15 +23,15 @@ const RECIPES: [&str; 7] = [
 fn copy_workspace(dir: &Path) {
     let repo = common::repo();
     for file in ["archi.toml", "pins.toml"] {
-        std::fs::copy(repo.join(file), dir.join(file)).unwrap();
+        fs_err::copy(repo.join(file), dir.join(file)).unwrap();
     }
     for entry in walkdir::WalkDir::new(repo.join("recipes")) {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(&repo).unwrap();
         if entry.file_type().is_dir() {
-            std::fs::create_dir_all(dir.join(rel)).unwrap();
+            fs_err::create_dir_all(dir.join(rel)).unwrap();
         } else {
-            std::fs::copy(entry.path(), dir.join(rel)).unwrap();
+            fs_err::copy(entry.path(), dir.join(rel)).unwrap();
         }
     }
 }
@@ -75,7 +75,7 @@ fn states(results: &[(String, String)], state: &str) -> Vec<String> {
 fn seven_libraries_build_install_and_rebuild_from_the_store() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
-    std::fs::create_dir_all(&ws).unwrap();
+    fs_err::create_dir_all(&ws).unwrap();
     copy_workspace(&ws);
     let store = tmp.path().join("store");
     seed_sources(&store);
@@ -133,9 +133,9 @@ fn seven_libraries_build_install_and_rebuild_from_the_store() {
 
     // One byte in ncurses' script: ncurses and readline (which has ncurses in host) rebuild, nothing else.
     let script = ws.join("recipes/ncurses/build.sh");
-    let mut text = std::fs::read_to_string(&script).unwrap();
+    let mut text = fs_err::read_to_string(&script).unwrap();
     text.push('\n');
-    std::fs::write(&script, text).unwrap();
+    fs_err::write(&script, text).unwrap();
     let third = build(&ws, &store, &[]);
     assert_eq!(
         states(&third, "built"),
@@ -161,7 +161,7 @@ fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
 
     let channel = ws.join("channels/local");
     let mut elf_files = 0;
-    for archive in std::fs::read_dir(channel.join("linux-aarch64")).unwrap() {
+    for archive in fs_err::read_dir(channel.join("linux-aarch64")).unwrap() {
         let archive = archive.unwrap().path();
         if archive.extension().is_none_or(|e| e != "conda") {
             continue;
@@ -175,7 +175,7 @@ fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
             if !entry.file_type().is_file() {
                 continue;
             }
-            let bytes = std::fs::read(entry.path()).unwrap();
+            let bytes = fs_err::read(entry.path()).unwrap();
             if bytes.starts_with(b"\x7fELF") {
                 let elf = goblin::elf::Elf::parse(&bytes).unwrap();
                 assert_eq!(
@@ -197,7 +197,7 @@ fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
     // Each subdir lists only its own packages.
     for subdir in ["linux-64", "linux-aarch64"] {
         let repodata: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(channel.join(subdir).join("repodata.json")).unwrap(),
+            &fs_err::read(channel.join(subdir).join("repodata.json")).unwrap(),
         )
         .unwrap();
         let records = repodata["packages.conda"].as_object().unwrap();

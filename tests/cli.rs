@@ -41,12 +41,12 @@ struct Workspace {
 impl Workspace {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
+        fs_err::write(
             dir.path().join("archi.toml"),
             "[workspace]\noutput = \"channel\"\n",
         )
         .unwrap();
-        std::fs::copy(
+        fs_err::copy(
             common::repo().join("pins.toml"),
             dir.path().join("pins.toml"),
         )
@@ -64,8 +64,8 @@ impl Workspace {
     }
     fn recipe(&self, name: &str, toml: &str) -> PathBuf {
         let dir = self.path().join("recipes").join(name);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("recipe.toml"), toml).unwrap();
+        fs_err::create_dir_all(&dir).unwrap();
+        fs_err::write(dir.join("recipe.toml"), toml).unwrap();
         dir
     }
     fn archi(&self) -> std::process::Command {
@@ -81,7 +81,7 @@ fn sha256(path: &Path) -> String {
 
 /// A tar.gz with the given (path, contents) entries, written with raw headers so that unsafe names survive.
 fn tarball(path: &Path, entries: &[(&str, &[u8])], symlinks: &[(&str, &str)]) {
-    let file = std::fs::File::create(path).unwrap();
+    let file = fs_err::File::create(path).unwrap();
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     for (name, data) in entries {
@@ -196,10 +196,9 @@ fn trivial_recipe_builds_is_cached_and_verifies() {
     let second = ok(ws.archi().arg("build").arg(&recipe));
     assert!(second.starts_with("cached "), "{second}");
     assert_eq!(store_entries(&ws.store()).len(), 1);
-    let repodata: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(ws.channel().join("linux-64/repodata.json")).unwrap(),
-    )
-    .unwrap();
+    let repodata: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(ws.channel().join("linux-64/repodata.json")).unwrap())
+            .unwrap();
     assert_eq!(repodata["packages.conda"].as_object().unwrap().len(), 1);
     assert!(ws.channel().join("noarch/repodata.json").is_file());
 
@@ -218,16 +217,16 @@ fn trivial_recipe_builds_is_cached_and_verifies() {
 
     // Flip one byte of the stored artifact: verify must name the entry and fail.
     let entry = ws.store().join("v1").join(key);
-    let artifact = std::fs::read_dir(&entry)
+    let artifact = fs_err::read_dir(&entry)
         .unwrap()
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.extension().is_some_and(|e| e == "conda"))
         .unwrap();
-    let mut bytes = std::fs::read(&artifact).unwrap();
+    let mut bytes = fs_err::read(&artifact).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
-    std::fs::write(&artifact, bytes).unwrap();
+    fs_err::write(&artifact, bytes).unwrap();
     let out = run(ws.archi().args(["store", "verify"]));
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains(key));
@@ -245,7 +244,7 @@ fn changed_script_gives_a_new_key() {
             .to_string()
     };
     let before = key(&ws);
-    std::fs::write(
+    fs_err::write(
         recipe.join("recipe.toml"),
         TRIVIAL.replace("hello from", "hello frm"),
     )

@@ -11,8 +11,8 @@ fn checked_in_schemas_match_the_types() {
     for (name, text) in archi::schema::all() {
         let path = dir.join(name);
         if update {
-            std::fs::write(&path, &text).unwrap();
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
+            fs_err::write(&path, &text).unwrap();
+        } else if fs_err::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
             drifted.push(name);
         }
     }

@@ -69,7 +69,7 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// Entries in the store (directories under v1/ other than .tmp and .locks).
 pub fn store_entries(store: &Path) -> Vec<String> {
-    let Ok(dir) = std::fs::read_dir(store.join("v1")) else {
+    let Ok(dir) = fs_err::read_dir(store.join("v1")) else {
         return Vec::new();
     };
     let mut names: Vec<String> = dir
