@@ -14,6 +14,7 @@
 pub mod build;
 pub mod channel;
 pub mod cli;
+pub mod digest;
 pub mod emulate;
 pub mod env_vars;
 pub mod graph;

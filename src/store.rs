@@ -17,12 +17,11 @@
 //! ignore `.tmp`, `.locks` and the `sources/` cache beside `v1/`.
 
 use std::fmt;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rattler_digest::digest::Digest;
 use serde::{Deserialize, Serialize};
 
 /// Version of the store layout; entries live under `<root>/v<STORE_FORMAT_VERSION>/` and every manifest records
@@ -468,8 +467,8 @@ impl Store {
             build: fields.build,
             subdir: fields.subdir,
             artifact: file_name,
+            sha256: digests.sha256_hex(),
             blake3: digests.blake3,
-            sha256: digests.sha256,
             size: digests.size,
             inputs: fields.inputs,
             created_ms: SystemTime::now()
@@ -615,14 +614,14 @@ fn verify_entry(dir: &Path, problems: &mut Vec<VerifyProblem>) {
         problems.push(VerifyProblem::Blake3Mismatch {
             path: artifact.clone(),
             expected: manifest.blake3.clone(),
-            actual: digests.blake3,
+            actual: digests.blake3.clone(),
         });
     }
-    if digests.sha256 != manifest.sha256 {
+    if digests.sha256_hex() != manifest.sha256 {
         problems.push(VerifyProblem::Sha256Mismatch {
             path: artifact.clone(),
             expected: manifest.sha256.clone(),
-            actual: digests.sha256,
+            actual: digests.sha256_hex(),
         });
     }
     if digests.size != manifest.size {
@@ -634,54 +633,8 @@ fn verify_entry(dir: &Path, problems: &mut Vec<VerifyProblem>) {
     }
 }
 
-/// Content hashes of one file.
-struct Digests {
-    blake3: String,
-    sha256: String,
-    size: u64,
-}
-
-/// Feeds `reader` to blake3 and sha256 (and `sink`, if any) in one pass.
-fn hash_stream(
-    reader: &mut impl Read,
-    mut sink: Option<&mut dyn Write>,
-) -> std::io::Result<Digests> {
-    let mut blake = blake3::Hasher::new();
-    let mut sha = rattler_digest::Sha256::new();
-    let mut size = 0u64;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
-        blake.update(&buf[..n]);
-        sha.update(&buf[..n]);
-        size += n as u64;
-        if let Some(sink) = sink.as_deref_mut() {
-            sink.write_all(&buf[..n])?;
-        }
-    }
-    Ok(Digests {
-        blake3: blake.finalize().to_hex().to_string(),
-        sha256: hex(&sha.finalize()),
-        size,
-    })
-}
-
-/// Lowercase hex of `bytes`.
-/// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
-}
+pub use crate::digest::hex;
+use crate::digest::{hash_stream, Digests};
 
 fn hash_file(path: &Path) -> std::io::Result<Digests> {
     let mut file = fs_err::File::open(path)?;

@@ -19,12 +19,11 @@ mod channeldata;
 mod repodata;
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rattler_conda_types::package::IndexJson;
 use rattler_conda_types::{PackageRecord, RepoData, Subdir};
-use rattler_digest::digest::Digest;
 
 use repodata::RepodataJson;
 
@@ -311,42 +310,7 @@ fn lock_channel(channel: &Path) -> Result<fs_err::File, ChannelError> {
     Ok(file)
 }
 
-/// Archive digests as repodata records carry them.
-struct Digests {
-    sha256: rattler_digest::Sha256Hash,
-    md5: rattler_digest::Md5Hash,
-    size: u64,
-}
-
-/// Reads `reader` to the end, computing sha256, md5 and size and copying the bytes into `sink` if given.
-fn hash_stream(
-    reader: &mut impl Read,
-    mut sink: Option<&mut dyn Write>,
-) -> std::io::Result<Digests> {
-    let mut sha = rattler_digest::Sha256::new();
-    let mut md5 = rattler_digest::Md5::new();
-    let mut size = 0u64;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        };
-        sha.update(&buf[..n]);
-        md5.update(&buf[..n]);
-        size += n as u64;
-        if let Some(sink) = sink.as_deref_mut() {
-            sink.write_all(&buf[..n])?;
-        }
-    }
-    Ok(Digests {
-        sha256: sha.finalize(),
-        md5: md5.finalize(),
-        size,
-    })
-}
+use crate::digest::{hash_stream, Digests};
 
 /// Copies `from` to `to` through a temp file in `to`'s directory (fsync, rename, fsync dir), hashing the bytes.
 fn copy_atomic(from: &Path, to: &Path) -> Result<Digests, ChannelError> {

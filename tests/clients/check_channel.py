@@ -20,6 +20,7 @@ import sys
 import tempfile
 
 import rattler
+from rattler.package.build_string import BuildString
 from conda_package_handling import api as cph
 
 
@@ -42,13 +43,13 @@ def extract_all(channel: pathlib.Path, subdir: str) -> list[str]:
 
 async def solve_and_install(args) -> list[dict]:
     channel = rattler.Channel(pathlib.Path(args.channel).resolve().as_uri())
-    virtual = [
-        rattler.GenericVirtualPackage(
-            rattler.PackageName("__glibc"), rattler.Version(args.glibc), "0"
-        ),
-        rattler.GenericVirtualPackage(rattler.PackageName("__linux"), rattler.Version("5.10"), "0"),
-        rattler.GenericVirtualPackage(rattler.PackageName("__unix"), rattler.Version("0"), "0"),
-    ]
+    def virtual_package(name: str, version: str):
+        return rattler.GenericVirtualPackage(
+            rattler.PackageName(name), rattler.Version(version), BuildString("0")
+        )
+
+    # The machine the packages are for, not this one: a linux-aarch64 test installs for a platform we emulate.
+    virtual = [virtual_package("__glibc", args.glibc), virtual_package("__linux", "5.10"), virtual_package("__unix", "0")]
     records = await rattler.solve(
         sources=[channel],
         specs=args.spec,
@@ -58,11 +59,11 @@ async def solve_and_install(args) -> list[dict]:
     await rattler.install(
         records,
         target_prefix=args.prefix,
-        platform=rattler.Platform(args.platform) if hasattr(rattler, "Platform") else args.platform,
+        platform=rattler.Platform(args.platform),
         show_progress=False,
     )
     return [
-        {"name": r.name.normalized, "version": str(r.version), "build": r.build, "subdir": r.subdir}
+        {"name": r.name.normalized, "version": str(r.version), "build": str(r.build), "subdir": str(r.subdir)}
         for r in records
     ]
 
