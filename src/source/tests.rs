@@ -404,6 +404,30 @@ fn refuses_absolute_entry() {
 }
 
 #[test]
+fn refuses_unsafe_zip_entries() {
+    use zip::write::SimpleFileOptions;
+    for (name, link) in [("../evil", None), ("pkg/link", Some("../../etc"))] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        match link {
+            Some(target) => w
+                .add_symlink(name, target, SimpleFileOptions::default())
+                .unwrap(),
+            None => {
+                w.start_file(name, SimpleFileOptions::default()).unwrap();
+                w.write_all(b"x").unwrap();
+            }
+        }
+        let archive = write(tmp.path(), "evil.zip", &w.finish().unwrap().into_inner());
+        let out = tmp.path().join("out");
+        let err = extract_archive(&archive, &out.join("dest")).unwrap_err();
+        assert_eq!(entry_of(&err), name);
+        assert!(err.to_string().contains("evil.zip"), "{err}");
+        assert_eq!(listing(&out), vec!["dest"]);
+    }
+}
+
+#[test]
 fn refuses_symlink_pointing_outside() {
     let tmp = tempfile::tempdir().unwrap();
     let err = refused(
