@@ -106,8 +106,9 @@ pub enum SourceError {
     /// A source is neither in the cache nor fetchable.
     #[error(
         "source `{file_name}` (sha256 {sha256}) is not in the source cache and could not be fetched{}; \
-         fix: `archi source add {file_name}`",
-        tried_list(.offline, .tried)
+         fix: `archi source add {file_name}`{}",
+        if *.offline { " (offline)" } else { "" },
+        tried_list(.tried)
     )]
     Missing {
         file_name: String,
@@ -187,10 +188,10 @@ pub enum SourceError {
     },
 }
 
-fn tried_list(offline: &bool, tried: &[(url::Url, String)]) -> String {
+fn tried_list(tried: &[(url::Url, String)]) -> String {
     let mut out = String::new();
-    if *offline {
-        out.push_str(" (offline)");
+    if !tried.is_empty() {
+        out.push_str("\ntried:");
     }
     for (url, err) in tried {
         out.push_str(&format!("\n  - {url}: {err}"));
