@@ -48,9 +48,28 @@ impl ScriptEnv {
         if let Some(triplet) = platform::gnu_triplet(build) {
             set("BUILD", triplet.to_string());
         }
+        let host_triplet = platform::gnu_triplet(target).unwrap_or_default();
+        let build_triplet = platform::gnu_triplet(build).unwrap_or_default();
+        set("host_alias", host_triplet.to_string());
+        set("build_alias", build_triplet.to_string());
+        set("CONDA_TOOLCHAIN_HOST", host_triplet.to_string());
+        set("CONDA_TOOLCHAIN_BUILD", build_triplet.to_string());
+        set("MESON_ARGS", format!("-Dbuildtype=release --prefix={prefix} -Dlibdir=lib"));
+        let mut cmake_args = format!(
+            "-DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX={prefix} -DCMAKE_INSTALL_LIBDIR=lib \
+             -DCMAKE_PROGRAM_PATH={build_prefix}/bin;{prefix}/bin"
+        );
         if target != build {
             set("CONDA_BUILD_CROSS_COMPILATION", "1".into());
+            // As conda-forge's cross activation: CMake and Meson learn the target and look for it in PREFIX only.
+            let processor = host_triplet.split('-').next().unwrap_or_default();
+            cmake_args.push_str(&format!(
+                " -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR={processor} \
+                 -DCMAKE_FIND_ROOT_PATH={prefix} -DCMAKE_FIND_ROOT_PATH_MODE_PROGRAM=NEVER \
+                 -DCMAKE_FIND_ROOT_PATH_MODE_LIBRARY=ONLY -DCMAKE_FIND_ROOT_PATH_MODE_INCLUDE=ONLY"
+            ));
         }
+        set("CMAKE_ARGS", cmake_args);
         set("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH.to_string());
         set("HOME", work.home.display().to_string());
         set("LANG", "C.UTF-8".into());

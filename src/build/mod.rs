@@ -294,6 +294,7 @@ pub fn plan(
         "toolchain": toolchain,
         "test_toolchain": test_toolchain,
         "build_machine_toolchain": build_machine_toolchain,
+        "compiler_flags": compiler_flags("${PREFIX}"),
     });
     let key = store::compute_key(&inputs);
     let build_string = format!("h{}_{}", key.short(), rendered.build_number);
