@@ -26,7 +26,10 @@ impl Digests {
 /// Read `reader` to the end in 64 KiB blocks, computing all [`Digests`], and copy the bytes into `sink` if given.
 ///
 /// Errors: the first read or write error (interrupted reads are retried).
-pub fn hash_stream(reader: &mut impl Read, mut sink: Option<&mut dyn Write>) -> std::io::Result<Digests> {
+pub fn hash_stream(
+    reader: &mut impl Read,
+    mut sink: Option<&mut dyn Write>,
+) -> std::io::Result<Digests> {
     use rattler_digest::digest::Digest;
     let mut blake = blake3::Hasher::new();
     let mut sha = rattler_digest::Sha256::new();
@@ -59,10 +62,12 @@ pub fn hash_stream(reader: &mut impl Read, mut sink: Option<&mut dyn Write>) -> 
 /// Lowercase hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]
@@ -73,9 +78,15 @@ mod tests {
     fn digests_of_abc_match_the_published_vectors() {
         let mut sink = Vec::new();
         let d = hash_stream(&mut &b"abc"[..], Some(&mut sink)).unwrap();
-        assert_eq!(d.sha256_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            d.sha256_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert_eq!(hex(&d.md5), "900150983cd24fb0d6963f7d28e17f72");
-        assert_eq!(d.blake3, "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85");
+        assert_eq!(
+            d.blake3,
+            "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
+        );
         assert_eq!((d.size, sink.as_slice()), (3, &b"abc"[..]));
     }
 }

@@ -293,3 +293,23 @@ fn a_cached_source_is_used_offline_and_a_missing_one_names_the_fix() {
     let built = ok(ws.archi().args(["build", "--offline"]).arg(&recipe));
     assert!(built.starts_with("built "), "{built}");
 }
+
+#[test]
+fn solve_orders_the_shipped_recipes_in_waves() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ok(archi(&tmp.path().join("store")).arg("solve"));
+    let waves: Vec<&str> = out.split("wave ").skip(1).collect();
+    assert_eq!(waves.len(), 2, "{out}");
+    for name in ["bzip2", "libffi", "ncurses", "openssl", "xz", "zlib"] {
+        assert!(waves[0].contains(name), "{name} not in wave 1:\n{out}");
+    }
+    assert!(
+        waves[1].contains("readline") && waves[1].contains("to build"),
+        "{out}"
+    );
+    let only = ok(archi(&tmp.path().join("store")).args(["solve", "readline"]));
+    assert!(
+        only.contains("ncurses") && !only.contains("openssl"),
+        "{only}"
+    );
+}

@@ -54,7 +54,10 @@ impl ScriptEnv {
         set("build_alias", build_triplet.to_string());
         set("CONDA_TOOLCHAIN_HOST", host_triplet.to_string());
         set("CONDA_TOOLCHAIN_BUILD", build_triplet.to_string());
-        set("MESON_ARGS", format!("-Dbuildtype=release --prefix={prefix} -Dlibdir=lib"));
+        set(
+            "MESON_ARGS",
+            format!("-Dbuildtype=release --prefix={prefix} -Dlibdir=lib"),
+        );
         let mut cmake_args = format!(
             "-DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX={prefix} -DCMAKE_INSTALL_LIBDIR=lib \
              -DCMAKE_PROGRAM_PATH={build_prefix}/bin;{prefix}/bin"
