@@ -105,6 +105,20 @@ impl ScriptEnv {
         for (k, v) in flags {
             set(k, v);
         }
+        if let Some(python) = plan
+            .host_records
+            .iter()
+            .find(|r| r.package_record.name.as_normalized() == "python")
+        {
+            let version = python.package_record.version.to_string();
+            let py_ver: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
+            set("PYTHON", format!("{prefix}/bin/python"));
+            set(
+                "SP_DIR",
+                format!("{prefix}/lib/python{py_ver}/site-packages"),
+            );
+            set("PY_VER", py_ver);
+        }
         for (k, v) in &r.script_env {
             set(k, v.clone());
         }

@@ -84,6 +84,18 @@ pub fn run(cli: Cli) -> miette::Result<()> {
     }
 }
 
+/// Write `text` and a newline to stdout; a closed pipe (`archi render … | head`) ends output quietly.
+pub(crate) fn print_out(text: &str) -> miette::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match writeln!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("cannot write to stdout: {err}"))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// This process's peak resident set size (`VmHWM` in /proc/self/status), in kB.
 fn peak_memory_kb() -> Option<u64> {
     let status = fs_err::read_to_string("/proc/self/status").ok()?;

@@ -45,16 +45,29 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
     };
     let settings = settings::build_settings(global, flags, &loaded.dir)?;
     let rendered = build::render_recipe(&loaded, &settings)?;
-    let plan = build::plan(&loaded, rendered, &settings, &RunPins::new())?;
-    let out = json!({
-        "name": plan.rendered.name,
-        "version": plan.rendered.version,
-        "build_string": plan.build_string,
-        "store_key": plan.key.as_str(),
-        "variant": plan.rendered.variant,
-        "recipe": plan.rendered,
-        "hash_input": plan.inputs,
-    });
-    println!("{}", serde_json::to_string_pretty(&out).into_diagnostic()?);
+    // The key needs the solved host environment; when it cannot be solved yet (a dependency not built), print
+    // the rendered recipe and say why the key is unknown.
+    let out = match build::plan(&loaded, rendered.clone(), &settings, &RunPins::new()) {
+        Ok(plan) => json!({
+            "name": plan.rendered.name,
+            "version": plan.rendered.version,
+            "build_string": plan.build_string,
+            "store_key": plan.key.as_str(),
+            "variant": plan.rendered.variant,
+            "recipe": plan.rendered,
+            "hash_input": plan.inputs,
+        }),
+        Err(err @ build::BuildError::Prefix { .. }) => json!({
+            "name": rendered.name,
+            "version": rendered.version,
+            "build_string": null,
+            "store_key": null,
+            "store_key_unknown": format!("{:?}", miette::Report::new(err)),
+            "variant": rendered.variant,
+            "recipe": rendered,
+        }),
+        Err(err) => return Err(err.into()),
+    };
+    super::print_out(&serde_json::to_string_pretty(&out).into_diagnostic()?)?;
     Ok(())
 }
