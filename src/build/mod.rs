@@ -38,12 +38,24 @@ pub const SOURCE_DATE_EPOCH: u64 = 1_672_531_200;
 /// How package tests run, as conda-forge's `test:` option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TestMode {
-    /// Run on this machine; binaries of another platform run under the platform's emulator.
+    /// Run tests only where this machine runs the target's programs natively; a cross build's tests are skipped.
     Native,
-    /// Always run through the target platform's emulator (`pins.toml` `emulator`).
+    /// Run tests, through the target platform's emulator (`pins.toml` `emulator`, `sysroot`) when the target is
+    /// foreign, directly when it is this machine's (conda-forge's `native_and_emulated`).
     Emulated,
     /// Do not run tests.
     Skip,
+}
+
+impl TestMode {
+    /// Whether tests run for a build from `build` to `target`.
+    pub fn runs(self, build: Subdir, target: Subdir) -> bool {
+        match self {
+            TestMode::Skip => false,
+            TestMode::Emulated => true,
+            TestMode::Native => crate::platform::elf_machine(build) == crate::platform::elf_machine(target),
+        }
+    }
 }
 
 /// Everything a build needs besides the recipe, resolved once from CLI, `archi.toml` and the environment.
@@ -396,7 +408,11 @@ fn run_pipeline(
     let meta = package_metadata(plan, settings, work, &files)?;
     let artifact = package::write_conda(&work.host_prefix, &files, &meta, &work.out)?;
 
-    if settings.test != TestMode::Skip && !rendered.test.commands.is_empty() {
+    let run_tests = settings.test.runs(settings.build_platform, settings.target_platform);
+    if !run_tests && settings.test == TestMode::Native {
+        tracing::warn!("--test native: skipping the tests of a {} package", settings.target_platform);
+    }
+    if run_tests && !rendered.test.commands.is_empty() {
         tracing::info!("test");
         pkgtest::run(&pkgtest::TestRequest {
             artifact: &artifact,

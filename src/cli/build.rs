@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long)]
     pub target_platform: Option<Subdir>,
     /// How to run package tests.
-    #[arg(long, value_enum, default_value_t = TestMode::Native)]
+    #[arg(long, value_enum, default_value_t = TestMode::Emulated)]
     pub test: TestMode,
     /// Keep the work directory after a successful build.
     #[arg(long)]
