@@ -94,8 +94,7 @@ fn seven_libraries_build_install_and_rebuild_from_the_store() {
         .arg("--channel")
         .arg(&channel)
         .args(["--platform", "linux-64", "--prefix"])
-        .arg(&prefix)
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin");
+        .arg(&prefix);
     for name in RECIPES {
         check.args(["--spec", name]);
     }
@@ -218,8 +217,7 @@ fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
         .arg(&channel)
         .args(["--platform", "linux-aarch64", "--prefix"])
         .arg(&prefix)
-        .current_dir(tmp)
-        .env("PATH", "/usr/local/bin:/usr/bin:/bin");
+        .current_dir(tmp);
     for name in RECIPES {
         check.args(["--spec", name]);
     }

@@ -53,7 +53,9 @@ impl TestMode {
         match self {
             TestMode::Skip => false,
             TestMode::Emulated => true,
-            TestMode::Native => crate::platform::elf_machine(build) == crate::platform::elf_machine(target),
+            TestMode::Native => {
+                crate::platform::elf_machine(build) == crate::platform::elf_machine(target)
+            }
         }
     }
 }
@@ -408,9 +410,14 @@ fn run_pipeline(
     let meta = package_metadata(plan, settings, work, &files)?;
     let artifact = package::write_conda(&work.host_prefix, &files, &meta, &work.out)?;
 
-    let run_tests = settings.test.runs(settings.build_platform, settings.target_platform);
+    let run_tests = settings
+        .test
+        .runs(settings.build_platform, settings.target_platform);
     if !run_tests && settings.test == TestMode::Native {
-        tracing::warn!("--test native: skipping the tests of a {} package", settings.target_platform);
+        tracing::warn!(
+            "--test native: skipping the tests of a {} package",
+            settings.target_platform
+        );
     }
     if run_tests && !rendered.test.commands.is_empty() {
         tracing::info!("test");

@@ -49,7 +49,8 @@ pub fn python() -> PathBuf {
     if venv.is_file() {
         return venv;
     }
-    PathBuf::from("python3")
+    let path = std::env::var("PATH").unwrap_or_default();
+    archi::toolchain::find_program("python3", &path).unwrap_or_else(|| PathBuf::from("python3"))
 }
 
 /// Files under `dir` (recursively), relative, sorted; empty when it does not exist.
