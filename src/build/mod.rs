@@ -342,7 +342,9 @@ pub fn build(plan: &Plan, settings: &BuildSettings) -> Result<Outcome, BuildErro
     }
     let work = WorkDir::create(&settings.work_root, plan)?;
     let (entry, script_seconds) = run_pipeline(plan, settings, &work)?;
+    let publish = tracing::info_span!("publish", package = %plan.rendered.name).entered();
     channel::publish(&settings.output_channel, &entry.artifact_path())?;
+    drop(publish);
     if !settings.keep_work {
         let _ = fs_err::remove_dir_all(&work.root);
     }
@@ -361,7 +363,7 @@ fn run_pipeline(
     let name = rendered.name.clone();
     let _span = tracing::info_span!("build", package = %name).entered();
 
-    tracing::info!("sources");
+    let phase = tracing::info_span!("sources").entered();
     source::prepare(
         &rendered.sources,
         &settings.sources,
@@ -370,7 +372,8 @@ fn run_pipeline(
         &settings.fetch,
     )?;
 
-    tracing::info!("prefixes");
+    drop(phase);
+    let phase = tracing::info_span!("prefixes").entered();
     let install = |records: &[RepoDataRecord], prefix: &Path, platform, stage| {
         prefix::install(records, prefix, platform, &settings.package_cache).map_err(|source| {
             BuildError::Prefix {
@@ -394,13 +397,15 @@ fn run_pipeline(
     )?;
     let before = package::snapshot(&work.host_prefix)?;
 
-    tracing::info!("script");
+    drop(phase);
+    let phase = tracing::info_span!("script").entered();
     let env = ScriptEnv::new(plan, settings, work);
     let started = Instant::now();
     script::run(plan, &env, work)?;
     let script_seconds = started.elapsed().as_secs_f64();
 
-    tracing::info!("package");
+    drop(phase);
+    let phase = tracing::info_span!("package").entered();
     let after = package::snapshot(&work.host_prefix)?;
     let files = package::new_files(&before, &after);
     if files.is_empty() {
@@ -409,6 +414,7 @@ fn run_pipeline(
     package::relocate(&work.host_prefix, &files)?;
     let meta = package_metadata(plan, settings, work, &files)?;
     let artifact = package::write_conda(&work.host_prefix, &files, &meta, &work.out)?;
+    drop(phase);
 
     let run_tests = settings
         .test
@@ -420,7 +426,7 @@ fn run_pipeline(
         );
     }
     if run_tests && !rendered.test.commands.is_empty() {
-        tracing::info!("test");
+        let _phase = tracing::info_span!("test").entered();
         pkgtest::run(&pkgtest::TestRequest {
             artifact: &artifact,
             plan,
@@ -429,7 +435,7 @@ fn run_pipeline(
         })?;
     }
 
-    tracing::info!("store");
+    let _phase = tracing::info_span!("store").entered();
     let entry = settings.store.insert(
         &plan.key,
         &artifact,

@@ -120,6 +120,7 @@ fn init_reports() {
 }
 
 fn init_tracing(verbose: u8) {
+    use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::EnvFilter;
     let default = match verbose {
         0 => "archi=info",
@@ -127,11 +128,18 @@ fn init_tracing(verbose: u8) {
         _ => "debug",
     };
     let filter = std::env::var(env_vars::ARCHI_LOG).unwrap_or_else(|_| default.to_string());
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::new(filter))
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .without_time()
-        .try_init();
+        .with_target(false);
+    // With -v: time since start on every line and each phase's duration when it ends.
+    let _ = if verbose > 0 {
+        builder
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .with_span_events(FmtSpan::CLOSE)
+            .try_init()
+    } else {
+        builder.without_time().try_init()
+    };
 }

@@ -223,6 +223,18 @@ pub fn install(
     platform: Subdir,
     package_cache_dir: &Path,
 ) -> Result<(), PrefixError> {
+    if records.is_empty() && !has_installed_packages(prefix) {
+        // Nothing to install into a fresh prefix: make it as the installer would, without a runtime.
+        let conda_meta = prefix.join("conda-meta");
+        return fs_err::create_dir_all(&conda_meta).map_err(|source| PrefixError::Install {
+            prefix: prefix.to_path_buf(),
+            count: 0,
+            source: rattler::install::InstallerError::FailedToCreatePrefix(
+                prefix.to_path_buf(),
+                source,
+            ),
+        });
+    }
     let records = records.to_vec();
     let count = records.len();
     block_on("installing packages", || {
@@ -238,6 +250,17 @@ pub fn install(
         count,
         source,
     })
+}
+
+/// Whether `prefix/conda-meta` holds any package record.
+fn has_installed_packages(prefix: &Path) -> bool {
+    fs_err::read_dir(prefix.join("conda-meta"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|e| e.path().extension().is_some_and(|x| x == "json"))
+        })
+        .unwrap_or(false)
 }
 
 /// Runs the future made by `make` to completion on a fresh current-thread runtime. When the calling thread is
