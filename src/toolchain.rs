@@ -155,10 +155,54 @@ impl Toolchain {
     }
 }
 
-/// A program file as seen on disk: resolved path, size, mtime.
-type FileStamp = (PathBuf, u64, Option<std::time::SystemTime>);
-/// Memoised (`--version` line, blake3) per program file.
-type IdentityCache = Mutex<HashMap<FileStamp, (String, String)>>;
+/// Memoised identities: key "<resolved path>|<size>|<mtime ns>|<inode>" → (`--version` line, blake3).
+#[derive(Debug, Default)]
+struct IdentityCache {
+    entries: HashMap<String, (String, String)>,
+    /// Where to persist them (`<store>/toolchain-identities.json`), once [`use_identity_cache`] is called.
+    file: Option<PathBuf>,
+    /// New entries since loading.
+    dirty: bool,
+}
+
+static CACHE: OnceLock<Mutex<IdentityCache>> = OnceLock::new();
+
+fn cache() -> std::sync::MutexGuard<'static, IdentityCache> {
+    CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// Keep toolchain identities across runs in `file`, so that a run whose programs have not changed (same path,
+/// size, mtime and inode, as make and Nix's content checks assume) spawns no `--version` and hashes nothing.
+/// A missing or unreadable file just starts empty. Call [`save_identity_cache`] at the end of a run.
+pub fn use_identity_cache(file: &Path) {
+    let mut cache = cache();
+    if let Ok(text) = fs_err::read_to_string(file) {
+        if let Ok(entries) = serde_json::from_str::<HashMap<String, (String, String)>>(&text) {
+            cache.entries.extend(entries);
+        }
+    }
+    cache.file = Some(file.to_path_buf());
+}
+
+/// Write the identity cache back (temp file + rename) if this run added entries.
+///
+/// Errors: the file cannot be written (the cache is an optimisation: callers may ignore this).
+pub fn save_identity_cache() -> std::io::Result<()> {
+    let mut cache = cache();
+    let (Some(file), true) = (cache.file.clone(), cache.dirty) else {
+        return Ok(());
+    };
+    let dir = file.parent().unwrap_or(Path::new("."));
+    fs_err::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut tmp, serde_json::to_string(&cache.entries)?.as_bytes())?;
+    tmp.persist(&file).map_err(|e| e.error)?;
+    cache.dirty = false;
+    Ok(())
+}
 
 /// Find `program` on `path_var` and compute its identity; memoised per process by (path, size, mtime).
 fn identify(
@@ -178,10 +222,19 @@ fn identify(
     };
     let resolved = fs_err::canonicalize(&found).map_err(io_err)?;
     let meta = fs_err::metadata(&resolved).map_err(io_err)?;
-    let stamp = (resolved.clone(), meta.len(), meta.modified().ok());
-    static CACHE: OnceLock<IdentityCache> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    if let Some((version, blake3)) = cache.lock().expect("toolchain cache").get(&stamp).cloned() {
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let stamp = format!(
+        "{}|{}|{mtime_ns}|{}",
+        resolved.display(),
+        meta.len(),
+        std::os::unix::fs::MetadataExt::ino(&meta)
+    );
+    if let Some((version, blake3)) = cache().entries.get(&stamp).cloned() {
         return Ok(ToolIdentity {
             program: program.to_string(),
             path: found,
@@ -205,10 +258,11 @@ fn identify(
         .unwrap_or_default()
         .trim()
         .to_string();
+    let mut cache = cache();
     cache
-        .lock()
-        .expect("toolchain cache")
+        .entries
         .insert(stamp, (version.clone(), blake3.clone()));
+    cache.dirty = true;
     Ok(ToolIdentity {
         program: program.to_string(),
         path: found,

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{write_atomic, ChannelError};
 
-/// zstd level of `repodata.json.zst` (conda-index uses 16 as well).
+/// zstd level of `repodata.json.zst` (conda-index uses 16 as well). Compressed in one call with the size known,
+/// so zstd sizes its tables to the file instead of allocating (and zeroing) tens of MB for an unknown stream.
 const ZSTD_LEVEL: i32 = 16;
 
 /// Which repodata map an archive belongs in.
@@ -118,11 +119,12 @@ pub(crate) fn read_or_empty(dir: &Path, subdir: &str) -> Result<RepodataJson, Ch
 pub(crate) fn write(dir: &Path, repodata: &RepodataJson) -> Result<(), ChannelError> {
     let bytes = repodata.to_bytes();
     let zst_path = dir.join("repodata.json.zst");
-    let compressed =
-        zstd::encode_all(bytes.as_slice(), ZSTD_LEVEL).map_err(|source| ChannelError::Write {
+    let compressed = zstd::bulk::compress(bytes.as_slice(), ZSTD_LEVEL).map_err(|source| {
+        ChannelError::Write {
             path: zst_path.clone(),
             source,
-        })?;
+        }
+    })?;
     write_atomic(&dir.join("repodata.json"), &bytes)?;
     write_atomic(&zst_path, &compressed)
 }

@@ -59,6 +59,9 @@ pub fn main() -> ExitCode {
     init_tracing(cli.verbose);
     init_reports();
     let result = run(cli);
+    if let Err(err) = crate::toolchain::save_identity_cache() {
+        tracing::debug!("toolchain identity cache not saved: {err}");
+    }
     if let Some(kb) = peak_memory_kb() {
         tracing::debug!("peak memory {kb} kB");
     }

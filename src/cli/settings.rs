@@ -13,6 +13,9 @@ use crate::source::{FetchPolicy, SourceCache};
 use crate::store::Store;
 use crate::workspace::Workspace;
 
+/// Toolchain identities remembered between runs, in the store root.
+const IDENTITY_CACHE_FILE: &str = "toolchain-identities.json";
+
 /// Options every subcommand shares.
 #[derive(Debug, Clone)]
 pub struct Global {
@@ -74,6 +77,7 @@ pub fn build_settings(
     } = flags;
     let workspace = Workspace::discover(start)?;
     let store = open_store(global)?;
+    crate::toolchain::use_identity_cache(&store.root().join(IDENTITY_CACHE_FILE));
     let sources = source_cache(&store);
     let output_channel = match output {
         Some(dir) => absolute(&dir)?,

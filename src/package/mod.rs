@@ -29,6 +29,33 @@ pub use relocate::{relocate, relocate_runpath};
 /// parameters once at least one worker is used.
 const ZSTD_THREADS: u32 = 2;
 
+/// Payloads smaller than this are compressed at [`SMALL_PAYLOAD_LEVEL`] instead of rattler's default (15).
+/// rattler streams the inner archives without telling zstd their size, so zstd sets up tables for level 15 on an
+/// unknown input (tens of MB, zeroed: most of the time of packaging a small package) where, given the size, it
+/// would have shrunk them itself. The level depends only on the payload, so packages stay reproducible.
+const SMALL_PAYLOAD_BYTES: u64 = 1 << 20;
+/// zstd level for payloads under [`SMALL_PAYLOAD_BYTES`].
+const SMALL_PAYLOAD_LEVEL: i32 = 3;
+
+/// Total size of the regular files among `paths` (symlinks not followed).
+fn payload_bytes(paths: &[PathBuf]) -> u64 {
+    paths
+        .iter()
+        .filter_map(|p| fs_err::symlink_metadata(p).ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+/// The zstd level for a package whose files add up to `payload_bytes`.
+fn compression_level(payload_bytes: u64) -> CompressionLevel {
+    if payload_bytes < SMALL_PAYLOAD_BYTES {
+        CompressionLevel::Numeric(SMALL_PAYLOAD_LEVEL)
+    } else {
+        CompressionLevel::Default
+    }
+}
+
 /// Zip (and so `.conda`) timestamps can express 1980-01-01 to 2107-12-31 only.
 const ZIP_EPOCH_RANGE: std::ops::RangeInclusive<u64> = 315_532_800..=4_354_819_199;
 
@@ -328,7 +355,7 @@ pub fn write_conda(
         tmp.as_file_mut(),
         stage_path,
         &members,
-        CompressionLevel::Default,
+        compression_level(payload_bytes(&members)),
         Some(ZSTD_THREADS),
         &out_name,
         Some(&timestamp),
