@@ -243,6 +243,53 @@ pub struct SourceCache {
 }
 
 impl SourceCache {
+    /// The unpacked tree of a cached archive: `<root>/unpacked/<sha256>/`, extracted once (single top-level
+    /// directory stripped, entries checked as [`extract_archive`] does) into a temporary directory and renamed into
+    /// place, then shared by every build of that source (native and cross alike), which copy it into their work
+    /// directory. The archive is fetched if needed and re-hashed before extracting, so a corrupted cache entry is
+    /// an error rather than a wrong tree.
+    ///
+    /// Errors: as [`SourceCache::fetch`], [`SourceError::HashMismatch`], and extraction errors.
+    pub fn unpacked(
+        &self,
+        origin: &SourceOrigin,
+        sha256: &str,
+        file_name: &Path,
+        policy: &FetchPolicy,
+    ) -> Result<PathBuf, SourceError> {
+        let parent = self.root.join("unpacked");
+        let dir = parent.join(sha256);
+        if dir.is_dir() {
+            return Ok(dir);
+        }
+        let cached = self.fetch(origin, policy)?;
+        let actual = sha256_file(&cached)?;
+        if actual != sha256 {
+            return Err(SourceError::HashMismatch {
+                file_name: file_name.display().to_string(),
+                origin: cached.display().to_string(),
+                expected: sha256.to_string(),
+                actual,
+            });
+        }
+        fs_err::create_dir_all(&parent).map_err(io_err("create", &parent))?;
+        let staging = tempfile::Builder::new()
+            .prefix(".unpacking-")
+            .tempdir_in(&parent)
+            .map_err(io_err("create a temporary directory in", &parent))?;
+        tracing::info!(file = %file_name.display(), "extracting source");
+        extract::extract_as(&cached, file_name, staging.path())?;
+        let staged = staging.keep();
+        if let Err(err) = fs_err::rename(&staged, &dir) {
+            // Another build unpacked the same archive first: theirs is as good as ours.
+            let _ = fs_err::remove_dir_all(&staged);
+            if !dir.is_dir() {
+                return Err(io_err("move the unpacked source to", &dir)(err));
+            }
+        }
+        Ok(dir)
+    }
+
     /// Opens (without creating) the cache rooted at `root`.
     pub fn open(root: &Path) -> SourceCache {
         SourceCache {
@@ -552,18 +599,8 @@ pub fn prepare(
                 let expected = origin_hash(origin, recipe_dir)?;
                 let file_name = origin.file_name();
                 let file_name = safe_relative("source file name", Path::new(&file_name))?;
-                let cached = cache.fetch(origin, policy)?;
-                let actual = sha256_file(&cached)?;
-                if actual != expected {
-                    return Err(SourceError::HashMismatch {
-                        file_name: file_name.display().to_string(),
-                        origin: cached.display().to_string(),
-                        expected,
-                        actual,
-                    });
-                }
-                tracing::info!(file = %file_name.display(), dest = %dest.display(), "extracting source");
-                extract::extract_as(&cached, &file_name, &dest)?;
+                let unpacked = cache.unpacked(origin, &expected, &file_name, policy)?;
+                tree::copy_path(&unpacked, &dest)?;
                 hashes.push(expected);
             }
         }

@@ -705,3 +705,42 @@ fn source_spec_round_trips_through_json() {
     let json = serde_json::to_string(&spec).unwrap();
     assert_eq!(serde_json::from_str::<SourceSpec>(&json).unwrap(), spec);
 }
+
+#[test]
+fn an_archive_is_unpacked_once_and_copied_with_its_mtimes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tarball = tar_bytes(&[E::File("pkg-1.0/configure", "#!/bin/sh\n", 0o755)]);
+    let tarball = write(tmp.path(), "pkg-1.0.tar.gz", &gz(&tarball));
+    let cache = SourceCache::open(&tmp.path().join("cache"));
+    let hex = cache.add(&tarball).unwrap();
+    let specs = vec![SourceSpec {
+        origin: url_origin(&["http://127.0.0.1:9/pkg-1.0.tar.gz"], &hex),
+        patches: vec![],
+        target_directory: None,
+    }];
+    let policy = FetchPolicy { offline: true };
+    let first = tmp.path().join("work1");
+    prepare(&specs, &cache, tmp.path(), &first, &policy).unwrap();
+    let unpacked = tmp
+        .path()
+        .join("cache/unpacked")
+        .join(&hex)
+        .join("configure");
+    let mtime = |p: &Path| fs_err::metadata(p).unwrap().modified().unwrap();
+    assert_eq!(mtime(&first.join("configure")), mtime(&unpacked));
+    // The archive itself is no longer needed: the second build copies the unpacked tree.
+    fs_err::remove_file(cache.get(&hex).unwrap()).unwrap();
+    fs_err::write(first.join("configure"), "changed by a build script").unwrap();
+    let second = tmp.path().join("work2");
+    prepare(&specs, &cache, tmp.path(), &second, &policy).unwrap();
+    assert_eq!(
+        fs_err::read_to_string(second.join("configure")).unwrap(),
+        "#!/bin/sh\n"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs_err::metadata(second.join("configure"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o111, 0o111, "executable bit lost");
+}

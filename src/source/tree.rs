@@ -101,9 +101,22 @@ pub(crate) fn copy_path(src: &Path, dest: &Path) -> Result<(), SourceError> {
         } else {
             remove_non_dir(&target)?;
             fs_err::copy(entry.path(), &target).map_err(io_err("copy to", &target))?;
+            copy_mtime(entry.path(), &target)?;
         }
     }
     Ok(())
+}
+
+/// Give `to` the modification time of `from`, so that a copied source tree looks to make and autotools as the
+/// extracted one did (otherwise `configure` may want to regenerate itself).
+fn copy_mtime(from: &Path, to: &Path) -> Result<(), SourceError> {
+    let mtime = fs_err::metadata(from)
+        .and_then(|m| m.modified())
+        .map_err(io_err("read the mtime of", from))?;
+    let file = fs_err::File::open(to).map_err(io_err("open", to))?;
+    file.file()
+        .set_modified(mtime)
+        .map_err(io_err("set the mtime of", to))
 }
 
 /// Removes a file or symlink at `path` (so a copy never writes through a symlink); a directory is left alone.
