@@ -124,7 +124,7 @@ pub fn resolve<'a>(
 
 impl Toolchain {
     /// The compiler variables for a build or test environment: `CC`/`CXX`/`FC` from the compilers, the binutils
-    /// variables, and `CC_FOR_BUILD` when given the build machine's C compiler.
+    /// variables. (`CC_FOR_BUILD` in cross builds comes from the build machine's own toolchain; see `build::env`.)
     pub fn env_vars(&self) -> BTreeMap<String, String> {
         let mut vars = BTreeMap::new();
         for (name, var) in [("c", "CC"), ("cxx", "CXX"), ("fortran", "FC")] {

@@ -181,6 +181,15 @@ pub enum BuildError {
         #[source]
         source: rattler_conda_types::ParseMatchSpecError,
     },
+    /// The recipe has neither an inline `[build] script` nor a `build.sh`.
+    #[error("{name}: no [build] script in the recipe and no {}", path.display())]
+    #[diagnostic(help("add `script = \"...\"` under [build], or a build.sh beside recipe.toml"))]
+    NoScript {
+        /// Package.
+        name: String,
+        /// The build.sh that was looked for.
+        path: PathBuf,
+    },
     /// The script installed nothing into `$PREFIX`.
     #[error("{name}: the build script installed no files into $PREFIX")]
     NoFiles {
@@ -473,11 +482,7 @@ fn ensure_published(settings: &BuildSettings, entry: &StoreEntry) -> Result<(), 
 /// index.json `depends`: run requirements, run_exports of host (weak + strong) and build (strong) packages minus
 /// `ignore_run_exports`, and `__glibc >=` the target's glibc when the package has ELF files. A bare name is dropped
 /// when a constrained spec for the same name is present.
-fn depends(
-    plan: &Plan,
-    settings: &BuildSettings,
-    has_elf: bool,
-) -> Result<Vec<String>, BuildError> {
+fn depends(plan: &Plan, settings: &BuildSettings, has_elf: bool) -> Vec<String> {
     let r = &plan.rendered.requirements;
     let mut specs: Vec<String> = r.run.clone();
     let ignored = |record: &RepoDataRecord| {
@@ -509,7 +514,7 @@ fn depends(
     specs.retain(|s| name_of(s) != plan.rendered.name);
     specs.sort();
     specs.dedup();
-    Ok(specs)
+    specs
 }
 
 /// The glibc version packages for `platform` require: pins.toml's `glibc`, else this machine's when it is the
@@ -579,15 +584,13 @@ fn package_metadata(
         .collect();
     let license_files = r.license_files.iter().map(|f| work.src.join(f)).collect();
     Ok(PackageMetadata {
-        name: r.name.parse().map_err(|_| BuildError::NoFiles {
-            name: r.name.clone(),
-        })?,
+        name: r.name.parse().expect("package name checked when rendering"),
         version: r.version.parse().expect("version checked when rendering"),
         build_string: plan.build_string.clone(),
         build_number: r.build_number,
         subdir: subdir_of(plan, settings),
         noarch: r.noarch,
-        depends: depends(plan, settings, has_elf)?,
+        depends: depends(plan, settings, has_elf),
         constrains: r.requirements.run_constraints.clone(),
         license: r
             .about

@@ -26,10 +26,9 @@ pub fn run(plan: &Plan, env: &ScriptEnv, work: &WorkDir) -> Result<(), BuildErro
         None => plan.recipe_dir.join("build.sh"),
     };
     if !script_path.is_file() {
-        return Err(BuildError::Io {
-            what: "the recipe has no [build] script and no build.sh",
+        return Err(BuildError::NoScript {
+            name: plan.rendered.name.clone(),
             path: script_path,
-            source: std::io::ErrorKind::NotFound.into(),
         });
     }
     let log = fs_err::File::create(&work.log).map_err(io("creating the build log", &work.log))?;

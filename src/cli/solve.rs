@@ -62,7 +62,11 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
                         "in store"
                     }
                     Ok(_) => "to build",
-                    Err(_) => "to build (dependencies not yet built)",
+                    // An environment that cannot be solved yet: its dependencies are in an earlier wave.
+                    Err(build::BuildError::Prefix { .. }) => {
+                        "to build (dependencies not yet built)"
+                    }
+                    Err(err) => return Err(err.into()),
                 };
             println!("  {:<24} {state}", rendered[i].name);
         }
@@ -79,8 +83,7 @@ fn closure(nodes: &[graph::GraphNode], names: &[String]) -> miette::Result<Vec<b
             .iter()
             .position(|n| n.name == name)
             .ok_or_else(|| miette::miette!("no recipe in the workspace produces `{name}`"))?;
-        if !wanted[i] {
-            wanted[i] = true;
+        if !std::mem::replace(&mut wanted[i], true) {
             stack.extend(
                 nodes[i]
                     .requires
@@ -89,7 +92,6 @@ fn closure(nodes: &[graph::GraphNode], names: &[String]) -> miette::Result<Vec<b
                     .cloned(),
             );
         }
-        wanted[i] = true;
     }
     Ok(wanted)
 }

@@ -115,13 +115,7 @@ fn insert_lookup_list_round_trip() {
     fs_err::create_dir_all(store.root().join("sources").join("ab")).unwrap();
     let listed = store.list().unwrap();
     assert_eq!(listed, vec![entry_b, entry_a]);
-    assert_eq!(
-        fs_err::read_dir(store.root().join("v1").join(".tmp"))
-            .unwrap()
-            .count(),
-        0
-    );
-    assert!(store.verify().unwrap().is_empty());
+    assert_no_leftovers_and_verified(&store);
 }
 
 #[test]
@@ -238,13 +232,7 @@ fn concurrent_inserts_of_one_key_yield_one_entry() {
     });
     assert_eq!(results[0], results[1]);
     assert_eq!(store.list().unwrap(), vec![results[0].clone()]);
-    assert_eq!(
-        fs_err::read_dir(store.root().join("v1").join(".tmp"))
-            .unwrap()
-            .count(),
-        0
-    );
-    assert!(store.verify().unwrap().is_empty());
+    assert_no_leftovers_and_verified(&store);
 }
 
 #[test]
@@ -264,13 +252,7 @@ fn racing_inserts_without_the_lock_still_leave_one_complete_entry() {
         .iter()
         .all(|entry| entry.key == key && entry.manifest.size == 1 << 20));
     assert_eq!(store.list().unwrap().len(), 1);
-    assert_eq!(
-        fs_err::read_dir(store.root().join("v1").join(".tmp"))
-            .unwrap()
-            .count(),
-        0
-    );
-    assert!(store.verify().unwrap().is_empty());
+    assert_no_leftovers_and_verified(&store);
 }
 
 #[test]
@@ -288,4 +270,13 @@ fn lock_blocks_a_second_holder_until_dropped() {
     assert!(!fs4::fs_std::FileExt::try_lock_exclusive(other.file()).unwrap());
     drop(lock);
     assert!(fs4::fs_std::FileExt::try_lock_exclusive(other.file()).unwrap());
+}
+
+/// Nothing half-written is left in `.tmp`, and every entry rehashes to its manifest.
+fn assert_no_leftovers_and_verified(store: &Store) {
+    let leftovers = fs_err::read_dir(store.root().join("v1").join(".tmp"))
+        .unwrap()
+        .count();
+    assert_eq!(leftovers, 0, "entries left in .tmp");
+    assert!(store.verify().unwrap().is_empty());
 }
