@@ -6,3 +6,6 @@ pub const ARCHI_STORE: &str = "ARCHI_STORE";
 pub const ARCHI_OFFLINE: &str = "ARCHI_OFFLINE";
 /// Log filter for `tracing` (`info`, `archi=debug`, …).
 pub const ARCHI_LOG: &str = "ARCHI_LOG";
+/// The number of jobserver tokens and the `CPU_COUNT` of every build script (default: the machine's cores), as
+/// conda-build reads it.
+pub const CPU_COUNT: &str = "CPU_COUNT";

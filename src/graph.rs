@@ -1,150 +1,294 @@
-//! The recipe graph: nodes are recipe outputs for one target platform, edges go from a recipe to the recipes whose
-//! outputs its build, host or run requirements name. [`waves`] orders it into waves that can build concurrently,
-//! in a stable order (a sorted ready queue, as rattler-build's variant rendering does); a cycle is an error naming
-//! every member.
+//! The build graph over every recipe and platform of a run: one node per (recipe output, subdir it is built
+//! for), a noarch output being one node whatever the target. Host, run and test requirements point at the node
+//! of the same target platform; build requirements at the node for the build platform (cross-compiling a
+//! package whose build needs another recipe pulls in that recipe's build-platform node). Toolchain programs are
+//! not nodes; a requirement no recipe of the run provides is left to channels ([`External`]).
+//!
+//! [`Graph::waves`] orders it into waves that can build concurrently, in a stable order (sorted by name and
+//! subdir, as rattler-build's variant rendering sorts); a cycle is an error naming every member and edge. Pure:
+//! the caller renders recipes through the `describe` callback of [`Graph::expand`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::Direction;
+use rattler_conda_types::Subdir;
+use serde::Serialize;
 
-/// One recipe as the graph sees it.
+/// Which requirement list an edge comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DepKind {
+    /// `[requirements] build`: the build platform's node.
+    Build,
+    /// `[requirements] host`.
+    Host,
+    /// `[requirements] run`.
+    Run,
+    /// `[test] requires`.
+    Test,
+}
+
+/// What the caller says of one recipe rendered for one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GraphNode {
-    /// The package name the recipe produces.
+pub struct NodeSpec {
+    /// The package name.
     pub name: String,
-    /// Package names its build, host and run requirements name (toolchain programs excluded).
-    pub requires: BTreeSet<String>,
+    /// The version.
+    pub version: String,
+    /// Whether the output is noarch (one node for every target).
+    pub noarch: bool,
+    /// Package names it requires, with the list each comes from (toolchain programs excluded).
+    pub requires: Vec<(DepKind, String)>,
 }
 
-/// A dependency cycle or a duplicate output.
+/// One node: a recipe built for one subdir.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Node {
+    /// Index of the recipe in the caller's list.
+    pub recipe: usize,
+    /// The platform it is rendered and built for (`target_platform`).
+    pub target: Subdir,
+    /// The subdir of its package: `noarch` or `target`.
+    pub subdir: Subdir,
+    /// Package name.
+    pub name: String,
+    /// Version.
+    pub version: String,
+}
+
+impl Node {
+    /// `name (subdir)`.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.name, self.subdir)
+    }
+}
+
+/// A requirement no recipe of the run provides: it must come from a channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct External {
+    /// The node that requires it.
+    pub node: usize,
+    /// The package name.
+    pub name: String,
+    /// The list it is in.
+    pub kind: DepKind,
+    /// The platform it is needed for.
+    pub platform: Subdir,
+}
+
+/// The graph of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Graph {
+    /// Nodes in discovery order (stable for the same input).
+    pub nodes: Vec<Node>,
+    /// For each node, the nodes it needs, sorted.
+    pub deps: Vec<BTreeSet<usize>>,
+    /// Requirements left to channels.
+    pub external: Vec<External>,
+}
+
+/// A dependency cycle.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum GraphError {
-    /// Recipes that depend on each other.
-    #[error("dependency cycle between recipes: {}", members.join(" → "))]
-    #[diagnostic(help("break the cycle with a bootstrap recipe or by taking one requirement from an upstream channel"))]
-    Cycle {
-        /// Every member of the cycle, sorted.
-        members: Vec<String>,
-    },
-    /// Two recipes produce the same package.
-    #[error("two recipes produce the package `{name}`")]
-    Duplicate {
-        /// The package name.
-        name: String,
-    },
+#[error("dependency cycle between recipes: {}", members.join(", "))]
+#[diagnostic(help(
+    "edges: {}; break the cycle with a bootstrap recipe or by taking one requirement from an upstream channel",
+    edges.join(", ")
+))]
+pub struct CycleError {
+    /// Every member, `name (subdir)`, sorted.
+    pub members: Vec<String>,
+    /// Every edge between members, `a (subdir) → b (subdir)` meaning a needs b, sorted.
+    pub edges: Vec<String>,
 }
 
-/// Order `nodes` into waves: every node's in-set dependencies are in earlier waves. Each wave lists indices into
-/// `nodes`, sorted by name. Requirements nothing in `nodes` provides are left to channels (no edge).
-///
-/// Errors: [`GraphError::Cycle`] naming the members of a cycle (self-requirements are ignored, as a cross build
-/// may need its own package for the build machine); [`GraphError::Duplicate`] for two nodes of one name.
-pub fn waves(nodes: &[GraphNode]) -> Result<Vec<Vec<usize>>, GraphError> {
-    let mut graph: DiGraph<usize, ()> = DiGraph::new();
-    let mut by_name: BTreeMap<&str, NodeIndex> = BTreeMap::new();
-    for (i, node) in nodes.iter().enumerate() {
-        let idx = graph.add_node(i);
-        if by_name.insert(node.name.as_str(), idx).is_some() {
-            return Err(GraphError::Duplicate {
-                name: node.name.clone(),
-            });
+impl Graph {
+    /// Build the graph reachable from `roots` ((recipe index, target platform) pairs). `providers` maps a package
+    /// name to the recipe that produces it; `describe(recipe, target)` renders a recipe for a target and returns
+    /// `None` when it is skipped there (its dependents then look to channels).
+    ///
+    /// Errors: whatever `describe` returns.
+    pub fn expand<E>(
+        roots: &[(usize, Subdir)],
+        providers: &BTreeMap<String, usize>,
+        build_platform: Subdir,
+        mut describe: impl FnMut(usize, Subdir) -> Result<Option<NodeSpec>, E>,
+    ) -> Result<Graph, E> {
+        let mut ex = Expander {
+            graph: Graph::default(),
+            specs: BTreeMap::new(),
+            ids: BTreeMap::new(),
+            queue: VecDeque::new(),
+            describe: &mut describe,
+        };
+        let mut roots = roots.to_vec();
+        roots.sort();
+        roots.dedup();
+        for (recipe, target) in roots {
+            ex.ensure(recipe, target)?;
         }
-    }
-    for (i, node) in nodes.iter().enumerate() {
-        for dep in &node.requires {
-            if let Some(&from) = by_name.get(dep.as_str()) {
-                let to = NodeIndex::new(i);
-                if from != to {
-                    graph.update_edge(from, to, ());
+        while let Some(index) = ex.queue.pop_front() {
+            let node = ex.graph.nodes[index].clone();
+            let requires = ex.specs[&(node.recipe, node.target)]
+                .as_ref()
+                .map(|spec| spec.requires.clone())
+                .unwrap_or_default();
+            for (kind, name) in requires {
+                if name.starts_with("__") {
+                    continue;
+                }
+                let platform = match kind {
+                    DepKind::Build => build_platform,
+                    _ => node.target,
+                };
+                let dep = match providers.get(&name) {
+                    Some(&recipe) => ex.ensure(recipe, platform)?,
+                    None => None,
+                };
+                match dep {
+                    Some(dep) if dep == index => {}
+                    Some(dep) => {
+                        ex.graph.deps[index].insert(dep);
+                    }
+                    None => ex.graph.external.push(External {
+                        node: index,
+                        name,
+                        kind,
+                        platform,
+                    }),
                 }
             }
         }
+        Ok(ex.graph)
     }
-    if let Some(cycle) = tarjan_scc(&graph).into_iter().find(|scc| scc.len() > 1) {
-        let mut members: Vec<String> = cycle
-            .iter()
-            .map(|n| nodes[graph[*n]].name.clone())
+
+    /// The nodes `node` needs, directly or not, and `node` itself.
+    pub fn closure(&self, roots: impl IntoIterator<Item = usize>) -> BTreeSet<usize> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<usize> = roots.into_iter().collect();
+        while let Some(n) = stack.pop() {
+            if seen.insert(n) {
+                stack.extend(self.deps[n].iter().copied());
+            }
+        }
+        seen
+    }
+
+    /// For each node, the nodes that need it (sorted).
+    pub fn dependents(&self) -> Vec<BTreeSet<usize>> {
+        let mut out = vec![BTreeSet::new(); self.nodes.len()];
+        for (node, deps) in self.deps.iter().enumerate() {
+            for &dep in deps {
+                out[dep].insert(node);
+            }
+        }
+        out
+    }
+
+    /// Order the nodes into waves: every node's dependencies are in earlier waves; each wave is sorted by
+    /// (name, subdir).
+    ///
+    /// Errors: [`CycleError`] naming every member of a cycle and the edges between them.
+    pub fn waves(&self) -> Result<Vec<Vec<usize>>, CycleError> {
+        self.check_cycles()?;
+        let sort_key = |n: usize| {
+            (
+                self.nodes[n].name.clone(),
+                self.nodes[n].subdir.to_string(),
+                n,
+            )
+        };
+        let mut remaining: Vec<usize> = self.deps.iter().map(BTreeSet::len).collect();
+        let dependents = self.dependents();
+        let mut ready: BTreeSet<(String, String, usize)> = (0..self.nodes.len())
+            .filter(|&n| remaining[n] == 0)
+            .map(sort_key)
             .collect();
-        members.sort();
-        return Err(GraphError::Cycle { members });
-    }
-    let mut indegree: BTreeMap<NodeIndex, usize> = graph
-        .node_indices()
-        .map(|n| (n, graph.neighbors_directed(n, Direction::Incoming).count()))
-        .collect();
-    let key = |n: NodeIndex| (nodes[graph[n]].name.clone(), n);
-    let mut ready: BTreeSet<(String, NodeIndex)> = indegree
-        .iter()
-        .filter(|(_, d)| **d == 0)
-        .map(|(n, _)| key(*n))
-        .collect();
-    let mut waves = Vec::new();
-    while !ready.is_empty() {
-        let wave: Vec<(String, NodeIndex)> = std::mem::take(&mut ready).into_iter().collect();
-        for (_, n) in &wave {
-            for next in graph.neighbors_directed(*n, Direction::Outgoing) {
-                let d = indegree.get_mut(&next).expect("every node has an indegree");
-                *d -= 1;
-                if *d == 0 {
-                    ready.insert(key(next));
+        let mut waves = Vec::new();
+        while !ready.is_empty() {
+            let wave: Vec<usize> = std::mem::take(&mut ready)
+                .into_iter()
+                .map(|(_, _, n)| n)
+                .collect();
+            for &n in &wave {
+                for &next in &dependents[n] {
+                    remaining[next] -= 1;
+                    if remaining[next] == 0 {
+                        ready.insert(sort_key(next));
+                    }
                 }
             }
+            waves.push(wave);
         }
-        waves.push(wave.into_iter().map(|(_, n)| graph[n]).collect());
+        Ok(waves)
     }
-    Ok(waves)
+
+    fn check_cycles(&self) -> Result<(), CycleError> {
+        let mut graph: DiGraph<usize, ()> = DiGraph::new();
+        let indices: Vec<NodeIndex> = (0..self.nodes.len()).map(|n| graph.add_node(n)).collect();
+        for (node, deps) in self.deps.iter().enumerate() {
+            for &dep in deps {
+                graph.add_edge(indices[node], indices[dep], ());
+            }
+        }
+        let Some(cycle) = tarjan_scc(&graph).into_iter().find(|scc| scc.len() > 1) else {
+            return Ok(());
+        };
+        let members: BTreeSet<usize> = cycle.iter().map(|i| graph[*i]).collect();
+        let mut edges: Vec<String> = members
+            .iter()
+            .flat_map(|&a| {
+                self.deps[a]
+                    .iter()
+                    .filter(|b| members.contains(b))
+                    .map(move |&b| format!("{} → {}", self.nodes[a].label(), self.nodes[b].label()))
+            })
+            .collect();
+        edges.sort();
+        let mut members: Vec<String> = members.iter().map(|&n| self.nodes[n].label()).collect();
+        members.sort();
+        Err(CycleError { members, edges })
+    }
+}
+
+/// The state of [`Graph::expand`].
+struct Expander<'a, E> {
+    graph: Graph,
+    specs: BTreeMap<(usize, Subdir), Option<NodeSpec>>,
+    ids: BTreeMap<(String, Subdir), usize>,
+    queue: VecDeque<usize>,
+    describe: &'a mut dyn FnMut(usize, Subdir) -> Result<Option<NodeSpec>, E>,
+}
+
+impl<E> Expander<'_, E> {
+    /// Find or make the node of `recipe` built for `target`; `None` when the recipe is skipped there.
+    fn ensure(&mut self, recipe: usize, target: Subdir) -> Result<Option<usize>, E> {
+        if !self.specs.contains_key(&(recipe, target)) {
+            let spec = (self.describe)(recipe, target)?;
+            self.specs.insert((recipe, target), spec);
+        }
+        let Some(spec) = &self.specs[&(recipe, target)] else {
+            return Ok(None);
+        };
+        let subdir = if spec.noarch { Subdir::NoArch } else { target };
+        let id = (spec.name.clone(), subdir);
+        if let Some(&index) = self.ids.get(&id) {
+            return Ok(Some(index));
+        }
+        let index = self.graph.nodes.len();
+        self.graph.nodes.push(Node {
+            recipe,
+            target,
+            subdir,
+            name: spec.name.clone(),
+            version: spec.version.clone(),
+        });
+        self.graph.deps.push(BTreeSet::new());
+        self.ids.insert(id, index);
+        self.queue.push_back(index);
+        Ok(Some(index))
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn node(name: &str, requires: &[&str]) -> GraphNode {
-        GraphNode {
-            name: name.into(),
-            requires: requires.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    #[test]
-    fn orders_the_bootstrap_libraries_in_waves() {
-        let nodes = vec![
-            node("readline", &["ncurses"]),
-            node("zlib", &[]),
-            node("python", &["zlib", "readline", "openssl", "xz"]),
-            node("ncurses", &[]),
-            node("openssl", &["zlib"]),
-        ];
-        let names = |w: &[usize]| {
-            w.iter()
-                .map(|i| nodes[*i].name.as_str())
-                .collect::<Vec<_>>()
-        };
-        let waves = waves(&nodes).unwrap();
-        let named: Vec<Vec<&str>> = waves.iter().map(|w| names(w)).collect();
-        assert_eq!(
-            named,
-            vec![
-                vec!["ncurses", "zlib"],
-                vec!["openssl", "readline"],
-                vec!["python"]
-            ]
-        );
-    }
-
-    #[test]
-    fn a_cycle_names_every_member() {
-        let nodes = vec![
-            node("a", &["b"]),
-            node("b", &["c"]),
-            node("c", &["a"]),
-            node("d", &["d"]),
-        ];
-        match waves(&nodes) {
-            Err(GraphError::Cycle { members }) => assert_eq!(members, ["a", "b", "c"]),
-            other => panic!("{other:?}"),
-        }
-    }
-}
+mod tests;

@@ -3,28 +3,55 @@
 //! the caller then stores and publishes nothing.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use rattler_conda_types::{MatchSpec, ParseStrictness};
+use rattler_conda_types::{MatchSpec, ParseStrictness, Subdir, Version};
 
-use crate::build::{self, BuildSettings, Plan};
 use crate::channel;
 use crate::emulate::{self, Emulation, EmulationError, EmulatorSpec};
 use crate::prefix::{self, ChannelSource, SolveRequest};
-use crate::render::RenderedRecipe;
+use crate::render::{RenderedRecipe, Test};
+use crate::toolchain::{compiler_flags, Toolchain};
 
-/// What to test.
+/// What to test: a plain request, so that this stage knows nothing of plans or builds.
 #[derive(Debug)]
 pub struct TestRequest<'a> {
     /// The new `.conda`.
     pub artifact: &'a Path,
-    /// Its plan (rendered recipe, test toolchain).
-    pub plan: &'a Plan,
-    /// Build settings (channels, platforms, package cache).
-    pub settings: &'a BuildSettings,
+    /// Package name, version and build string (the test environment asks for exactly this build).
+    pub name: &'a str,
+    /// Package version.
+    pub version: &'a str,
+    /// Build string.
+    pub build_string: &'a str,
+    /// The package's subdir (`noarch` or the target platform).
+    pub subdir: Subdir,
+    /// The platform the test environment is installed for.
+    pub platform: Subdir,
+    /// This machine's platform (emulation is needed when its ELF machine differs from `platform`'s).
+    pub build_platform: Subdir,
+    /// The rendered `[test]` section.
+    pub test: &'a Test,
+    /// The recipe directory (test files are copied from it).
+    pub recipe_dir: &'a Path,
+    /// Toolchain programs the tests asked for.
+    pub toolchain: &'a Toolchain,
+    /// Channels solved after the package itself, in priority order.
+    pub channels: &'a [ChannelSource],
+    /// `__glibc` of the test machine.
+    pub glibc: Option<&'a Version>,
+    /// How to run `platform`'s programs when they are foreign.
+    pub emulator: EmulatorSpec<'a>,
+    /// The caller's `PATH` (to find the emulator).
+    pub machine_path: &'a str,
+    /// The package cache to install from.
+    pub package_cache: &'a Path,
     /// An empty directory for the test channel, environment and working directory.
     pub work_dir: &'a Path,
+    /// The build log: every command and its output are appended to it.
+    pub log: &'a Path,
 }
 
 /// A failed package test.
@@ -93,21 +120,20 @@ pub enum TestError {
     },
 }
 
-/// Install the package and its test requirements into a fresh prefix and run every test command there.
+/// Install the package and its test requirements into a fresh prefix and run every test command there, each
+/// command and its output appended to the build log.
+///
+/// Errors: [`TestError`] naming the package and the command or stage that failed.
 pub fn run(req: &TestRequest) -> Result<(), TestError> {
-    let plan = req.plan;
-    let settings = req.settings;
-    let rendered = &plan.rendered;
-    let name = rendered.name.clone();
+    let name = req.name.to_string();
     let io = |what: &'static str, path: &Path| {
         let path = path.to_path_buf();
         move |source| TestError::Io { what, path, source }
     };
 
-    // A channel holding only the new package, solved first; then the output channel and upstream channels.
+    // A channel holding only the new package, solved first; then the caller's channels.
     let test_channel = req.work_dir.join("channel");
-    let subdir = build::subdir_of(plan, settings);
-    let subdir_dir = test_channel.join(subdir.as_str());
+    let subdir_dir = test_channel.join(req.subdir.as_str());
     fs_err::create_dir_all(&subdir_dir).map_err(io("creating the test channel", &subdir_dir))?;
     let file_name = req.artifact.file_name().expect("artifact has a file name");
     fs_err::copy(req.artifact, subdir_dir.join(file_name))
@@ -129,33 +155,28 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
             }
         })
     };
-    let own = format!(
-        "{} =={} {}",
-        rendered.name, rendered.version, plan.build_string
-    );
+    let own = format!("{} =={} {}", req.name, req.version, req.build_string);
     let mut specs = vec![parse(&own)?];
-    for spec in RenderedRecipe::package_specs(&rendered.test.requires) {
+    for spec in RenderedRecipe::package_specs(&req.test.requires) {
         specs.push(parse(spec)?);
     }
     let mut channels = vec![ChannelSource::from_dir(&test_channel).map_err(env_err)?];
-    channels.push(ChannelSource::from_dir(&settings.output_channel).map_err(env_err)?);
-    channels.extend(settings.channels.iter().cloned());
-    let platform = settings.target_platform;
-    let glibc = build::glibc_for(settings, platform);
+    channels.extend(req.channels.iter().cloned());
     let records = prefix::solve(&SolveRequest {
         specs: &specs,
+        run_records: &[],
         channels: &channels,
-        platform,
-        virtual_packages: prefix::virtual_packages(platform, glibc.as_ref()),
+        platform: req.platform,
+        virtual_packages: prefix::virtual_packages(req.platform, req.glibc),
     })
     .map_err(env_err)?;
     let test_prefix = req.work_dir.join("env");
-    prefix::install(&records, &test_prefix, platform, &settings.package_cache).map_err(env_err)?;
+    prefix::install(&records, &test_prefix, req.platform, req.package_cache).map_err(env_err)?;
 
     let cwd = req.work_dir.join("cwd");
     fs_err::create_dir_all(&cwd).map_err(io("creating the test directory", &cwd))?;
-    for file in &rendered.test.files {
-        let from = plan.recipe_dir.join(file);
+    for file in &req.test.files {
+        let from = req.recipe_dir.join(file);
         let to = cwd.join(file);
         if let Some(parent) = to.parent() {
             fs_err::create_dir_all(parent).map_err(io("creating the test directory", parent))?;
@@ -163,15 +184,20 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
         fs_err::copy(&from, &to).map_err(io("copying a test file", &from))?;
     }
     let mut vars = test_env(req, &test_prefix);
-    let emulation = emulation_for(settings).map_err(|source| TestError::Emulation {
+    let emulation = emulation_for(req).map_err(|source| TestError::Emulation {
         name: name.clone(),
         source,
     })?;
     if let Some(emulation) = &emulation {
         vars.extend(emulation.env_vars());
     }
-    for command in &rendered.test.commands {
-        tracing::info!(%command, emulated = emulation.is_some(), "test");
+    let mut log = fs_err::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(req.log)
+        .map_err(io("opening the build log", req.log))?;
+    for command in &req.test.commands {
+        tracing::debug!(%command, emulated = emulation.is_some(), "test");
         let argv = match &emulation {
             Some(emulation) => emulation.wrap(command),
             None => ["/bin/bash", "-e", "-o", "pipefail", "-c", command.as_str()]
@@ -186,16 +212,18 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
             .stdin(Stdio::null())
             .output()
             .map_err(io("starting bash", &cwd))?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let _ = writeln!(log, "$ {command}\n{text}");
         if !output.status.success() {
             return Err(TestError::Failed {
                 name,
                 command: command.clone(),
                 status: output.status.to_string(),
-                output: format!(
-                    "{}{}",
-                    String::from_utf8_lossy(&output.stdout),
-                    String::from_utf8_lossy(&output.stderr)
-                ),
+                output: text,
             });
         }
     }
@@ -203,25 +231,17 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
 }
 
 /// How the target's programs run here: `None` when the build machine runs them natively (same ELF machine).
-fn emulation_for(settings: &BuildSettings) -> Result<Option<Emulation>, EmulationError> {
-    let target = settings.target_platform;
-    let native = crate::platform::elf_machine(target)
-        == crate::platform::elf_machine(settings.build_platform);
+fn emulation_for(req: &TestRequest) -> Result<Option<Emulation>, EmulationError> {
+    let native = crate::platform::elf_machine(req.platform)
+        == crate::platform::elf_machine(req.build_platform);
     if native {
         return Ok(None);
     }
-    let section = settings.workspace.platform(target);
-    let spec = EmulatorSpec {
-        program: section.and_then(|p| p.emulator.as_deref()),
-        apt: section.and_then(|p| p.emulator_apt.as_deref()),
-        sysroot: section.and_then(|p| p.sysroot.as_deref()),
-    };
-    emulate::resolve(target, spec, &settings.machine_path).map(Some)
+    emulate::resolve(req.platform, req.emulator, req.machine_path).map(Some)
 }
 
 /// The test commands' environment: PREFIX on PATH, the test toolchain with flags pointing at PREFIX.
 fn test_env(req: &TestRequest, test_prefix: &Path) -> BTreeMap<String, String> {
-    let settings = req.settings;
     let prefix = test_prefix.display().to_string();
     let mut vars = BTreeMap::new();
     vars.insert("PREFIX".to_string(), prefix.clone());
@@ -229,31 +249,24 @@ fn test_env(req: &TestRequest, test_prefix: &Path) -> BTreeMap<String, String> {
     vars.insert("HOME".to_string(), req.work_dir.display().to_string());
     vars.insert("LANG".to_string(), "C.UTF-8".to_string());
     vars.insert("TERM".to_string(), "dumb".to_string());
-    vars.insert(
-        "target_platform".to_string(),
-        settings.target_platform.to_string(),
-    );
-    vars.insert(
-        "build_platform".to_string(),
-        settings.build_platform.to_string(),
-    );
+    vars.insert("target_platform".to_string(), req.platform.to_string());
+    vars.insert("build_platform".to_string(), req.build_platform.to_string());
     vars.insert(
         "SHLIB_EXT".to_string(),
-        crate::platform::shlib_ext(settings.target_platform).to_string(),
+        crate::platform::shlib_ext(req.platform).to_string(),
     );
     let mut path = vec![format!("{prefix}/bin")];
     path.extend(
-        req.plan
-            .test_toolchain
+        req.toolchain
             .bin_dirs()
             .iter()
             .map(|d| d.display().to_string()),
     );
     path.extend(["/usr/local/bin", "/usr/bin", "/bin"].map(String::from));
     vars.insert("PATH".to_string(), path.join(":"));
-    if !req.plan.test_toolchain.tools.is_empty() {
-        vars.extend(req.plan.test_toolchain.env_vars());
-        for (k, v) in build::compiler_flags(&prefix) {
+    if !req.toolchain.tools.is_empty() {
+        vars.extend(req.toolchain.env_vars());
+        for (k, v) in compiler_flags(&prefix) {
             vars.insert(k.to_string(), v);
         }
     }

@@ -73,6 +73,11 @@ pub struct RenderedRecipe {
     pub license_files: Vec<PathBuf>,
     /// The variant: platforms and every pin the recipe used.
     pub variant: BTreeMap<String, String>,
+    /// Where each package requirement (build, host, run, test) is written in the recipe file, by package name
+    /// (the first place it appears). Not part of the store key: the graph uses it to point at a requirement
+    /// nothing provides.
+    #[serde(skip)]
+    pub requirement_spans: BTreeMap<String, Span>,
 }
 
 /// Rendered `[requirements]`.
@@ -284,6 +289,7 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         about,
         license_files,
         variant,
+        requirement_spans: r.spans,
     })
 }
 
@@ -294,6 +300,8 @@ struct Renderer<'a> {
     /// The recipe's own (name, version), known once `[package]` is rendered; `pin_subpackage` needs it.
     own: Option<(String, String)>,
     used_pins: BTreeSet<String>,
+    /// Package name → span of the first requirement naming it.
+    spans: BTreeMap<String, Span>,
 }
 
 impl<'a> Renderer<'a> {
@@ -320,6 +328,7 @@ impl<'a> Renderer<'a> {
             vars,
             own: None,
             used_pins: BTreeSet::new(),
+            spans: BTreeMap::new(),
         }
     }
 
@@ -398,6 +407,15 @@ impl<'a> Renderer<'a> {
         self.recipe.file.invalid(at, message, help)
     }
 
+    /// Remember where the requirement `spec` (its package name) is written.
+    fn note_span(&mut self, spec: &str, template: &Template) {
+        if let Some(name) = spec.split_whitespace().next() {
+            self.spans
+                .entry(name.to_string())
+                .or_insert_with(|| Span::from(template.span()));
+        }
+    }
+
     fn all(&mut self, templates: &[Template]) -> Result<Vec<String>, RecipeError> {
         templates.iter().map(|t| self.render(t)).collect()
     }
@@ -409,6 +427,7 @@ impl<'a> Renderer<'a> {
             let spec = self.render(template)?;
             MatchSpec::from_str(&spec, ParseStrictness::Lenient)
                 .map_err(|e| self.invalid(template, format!("invalid match spec `{spec}`: {e}")))?;
+            self.note_span(&spec, template);
             specs.push(spec);
         }
         Ok(specs)
@@ -440,6 +459,7 @@ impl<'a> Renderer<'a> {
                 MatchSpec::from_str(&spec, ParseStrictness::Lenient).map_err(|e| {
                     self.invalid(template, format!("invalid requirement `{spec}`: {e}"))
                 })?;
+                self.note_span(&spec, template);
                 out.push(Requirement::Package(spec));
             }
         }

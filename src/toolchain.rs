@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -85,7 +85,8 @@ const BINUTILS: [(&str, &str); 7] = [
     ("STRIP", "strip"),
 ];
 
-/// Resolve `names` against `tools` (pins.toml's toolchain for the target platform), searching `path_var`.
+/// Resolve `names` against `tools` (pins.toml's toolchain for the target platform), searching `path_var`;
+/// identities are memoised in `cache`.
 ///
 /// Errors: [`ToolchainError::Unknown`] for a name pins.toml does not define, [`ToolchainError::Missing`] (with the
 /// apt package) for a program not on PATH.
@@ -94,6 +95,7 @@ pub fn resolve<'a>(
     tools: &BTreeMap<String, ToolSpec>,
     platform: &str,
     path_var: &str,
+    cache: &IdentityCache,
 ) -> Result<Toolchain, ToolchainError> {
     let mut toolchain = Toolchain::default();
     for name in names {
@@ -105,7 +107,7 @@ pub fn resolve<'a>(
             platform: platform.to_string(),
             known: tools.keys().cloned().collect::<Vec<_>>().join(", "),
         })?;
-        let identity = identify(name, &spec.program, &spec.apt, path_var)?;
+        let identity = identify(name, &spec.program, &spec.apt, path_var, cache)?;
         if let (Some(prefix), "c") = (&spec.binutils_prefix, name) {
             let apt = format!(
                 "binutils-{}",
@@ -113,7 +115,7 @@ pub fn resolve<'a>(
             );
             for (var, tool) in BINUTILS {
                 let program = format!("{prefix}{tool}");
-                let id = identify(name, &program, &apt, path_var)?;
+                let id = identify(name, &program, &apt, path_var, cache)?;
                 toolchain.binutils.insert(var.to_string(), id);
             }
         }
@@ -155,53 +157,69 @@ impl Toolchain {
     }
 }
 
-/// Memoised identities: key "<resolved path>|<size>|<mtime ns>|<inode>" → (`--version` line, blake3).
+/// Memoised toolchain identities, keyed "<resolved path>|<size>|<mtime ns>|<inode>" → (`--version` line, blake3),
+/// optionally persisted in a file (`<store>/toolchain-identities.json`) so that a run whose programs have not
+/// changed (same path, size, mtime and inode, as make and Nix's content checks assume) spawns no `--version` and
+/// hashes nothing. Shared by every build of one run (it is `Sync`); owned by the run's context, never global.
 #[derive(Debug, Default)]
-struct IdentityCache {
+pub struct IdentityCache {
+    inner: Mutex<IdentityEntries>,
+}
+
+#[derive(Debug, Default)]
+struct IdentityEntries {
     entries: HashMap<String, (String, String)>,
-    /// Where to persist them (`<store>/toolchain-identities.json`), once [`use_identity_cache`] is called.
     file: Option<PathBuf>,
-    /// New entries since loading.
     dirty: bool,
 }
 
-static CACHE: OnceLock<Mutex<IdentityCache>> = OnceLock::new();
-
-fn cache() -> std::sync::MutexGuard<'static, IdentityCache> {
-    CACHE
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-}
-
-/// Keep toolchain identities across runs in `file`, so that a run whose programs have not changed (same path,
-/// size, mtime and inode, as make and Nix's content checks assume) spawns no `--version` and hashes nothing.
-/// A missing or unreadable file just starts empty. Call [`save_identity_cache`] at the end of a run.
-pub fn use_identity_cache(file: &Path) {
-    let mut cache = cache();
-    if let Ok(text) = fs_err::read_to_string(file) {
-        if let Ok(entries) = serde_json::from_str::<HashMap<String, (String, String)>>(&text) {
-            cache.entries.extend(entries);
+impl IdentityCache {
+    /// A cache kept in `file`; a missing or unreadable file starts empty. Call [`IdentityCache::save`] at the end
+    /// of a run.
+    pub fn load(file: &Path) -> IdentityCache {
+        let entries = fs_err::read_to_string(file)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        IdentityCache {
+            inner: Mutex::new(IdentityEntries {
+                entries,
+                file: Some(file.to_path_buf()),
+                dirty: false,
+            }),
         }
     }
-    cache.file = Some(file.to_path_buf());
-}
 
-/// Write the identity cache back (temp file + rename) if this run added entries.
-///
-/// Errors: the file cannot be written (the cache is an optimisation: callers may ignore this).
-pub fn save_identity_cache() -> std::io::Result<()> {
-    let mut cache = cache();
-    let (Some(file), true) = (cache.file.clone(), cache.dirty) else {
-        return Ok(());
-    };
-    let dir = file.parent().unwrap_or(Path::new("."));
-    fs_err::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut tmp, serde_json::to_string(&cache.entries)?.as_bytes())?;
-    tmp.persist(&file).map_err(|e| e.error)?;
-    cache.dirty = false;
-    Ok(())
+    fn lock(&self) -> std::sync::MutexGuard<'_, IdentityEntries> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, stamp: &str) -> Option<(String, String)> {
+        self.lock().entries.get(stamp).cloned()
+    }
+
+    fn insert(&self, stamp: String, value: (String, String)) {
+        let mut inner = self.lock();
+        inner.entries.insert(stamp, value);
+        inner.dirty = true;
+    }
+
+    /// Write the cache back (temp file + rename) if this run added entries and it has a file.
+    ///
+    /// Errors: the file cannot be written (the cache is an optimisation: callers may ignore this).
+    pub fn save(&self) -> std::io::Result<()> {
+        let mut inner = self.lock();
+        let (Some(file), true) = (inner.file.clone(), inner.dirty) else {
+            return Ok(());
+        };
+        let dir = file.parent().unwrap_or(Path::new("."));
+        fs_err::create_dir_all(dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(&mut tmp, serde_json::to_string(&inner.entries)?.as_bytes())?;
+        tmp.persist(&file).map_err(|e| e.error)?;
+        inner.dirty = false;
+        Ok(())
+    }
 }
 
 /// Find `program` on `path_var` and compute its identity; memoised per process by (path, size, mtime).
@@ -210,6 +228,7 @@ fn identify(
     program: &str,
     apt: &str,
     path_var: &str,
+    cache: &IdentityCache,
 ) -> Result<ToolIdentity, ToolchainError> {
     let found = find_program(program, path_var).ok_or_else(|| ToolchainError::Missing {
         name: name.to_string(),
@@ -234,7 +253,7 @@ fn identify(
         meta.len(),
         std::os::unix::fs::MetadataExt::ino(&meta)
     );
-    if let Some((version, blake3)) = cache().entries.get(&stamp).cloned() {
+    if let Some((version, blake3)) = cache.get(&stamp) {
         return Ok(ToolIdentity {
             program: program.to_string(),
             path: found,
@@ -258,17 +277,29 @@ fn identify(
         .unwrap_or_default()
         .trim()
         .to_string();
-    let mut cache = cache();
-    cache
-        .entries
-        .insert(stamp, (version.clone(), blake3.clone()));
-    cache.dirty = true;
+    cache.insert(stamp, (version.clone(), blake3.clone()));
     Ok(ToolIdentity {
         program: program.to_string(),
         path: found,
         version,
         blake3,
     })
+}
+
+/// CFLAGS, CXXFLAGS, CPPFLAGS and LDFLAGS for building against `prefix`, close to conda-forge's defaults: position
+/// independent, optimised, headers and libraries from the prefix, and an RPATH into it (rewritten to `$ORIGIN`
+/// when packaging).
+pub fn compiler_flags(prefix: &str) -> [(&'static str, String); 4] {
+    let cflags = "-O2 -pipe -fPIC -fstack-protector-strong".to_string();
+    [
+        ("CFLAGS", cflags.clone()),
+        ("CXXFLAGS", cflags),
+        ("CPPFLAGS", format!("-DNDEBUG -D_FORTIFY_SOURCE=2 -I{prefix}/include")),
+        (
+            "LDFLAGS",
+            format!("-Wl,-O2 -Wl,--sort-common -Wl,-rpath,{prefix}/lib -Wl,-rpath-link,{prefix}/lib -L{prefix}/lib"),
+        ),
+    ]
 }
 
 /// The first executable `program` in the `:`-separated `path_var` (or `program` itself when it is a path).
@@ -305,7 +336,14 @@ mod tests {
     #[test]
     fn resolves_a_real_program_with_identity() {
         let tools = BTreeMap::from([("sh".to_string(), spec("sh", "dash"))]);
-        let tc = resolve(["sh"], &tools, "linux-64", "/usr/bin:/bin").unwrap();
+        let tc = resolve(
+            ["sh"],
+            &tools,
+            "linux-64",
+            "/usr/bin:/bin",
+            &IdentityCache::default(),
+        )
+        .unwrap();
         let sh = &tc.tools["sh"];
         assert!(sh.path.is_absolute());
         assert_eq!(sh.blake3.len(), 64);
@@ -314,7 +352,14 @@ mod tests {
     #[test]
     fn missing_program_names_the_apt_package() {
         let tools = BTreeMap::from([("c".to_string(), spec("no-such-cc-archi", "gcc-archi"))]);
-        let err = resolve(["c"], &tools, "linux-64", "/usr/bin:/bin").unwrap_err();
+        let err = resolve(
+            ["c"],
+            &tools,
+            "linux-64",
+            "/usr/bin:/bin",
+            &IdentityCache::default(),
+        )
+        .unwrap_err();
         assert!(
             matches!(err, ToolchainError::Missing { ref apt, .. } if apt == "gcc-archi"),
             "{err}"
@@ -324,7 +369,14 @@ mod tests {
     #[test]
     fn unknown_requirement_lists_the_known_ones() {
         let tools = BTreeMap::from([("make".to_string(), spec("make", "make"))]);
-        let err = resolve(["cmake"], &tools, "linux-64", "/usr/bin").unwrap_err();
+        let err = resolve(
+            ["cmake"],
+            &tools,
+            "linux-64",
+            "/usr/bin",
+            &IdentityCache::default(),
+        )
+        .unwrap_err();
         assert!(matches!(err, ToolchainError::Unknown { ref known, .. } if known == "make"));
     }
 }

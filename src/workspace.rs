@@ -75,6 +75,10 @@ pub struct PinsFile {
     /// Toolchain programs for every platform, by requirement name (`make`, `perl`).
     #[serde(default)]
     pub toolchain: BTreeMap<String, ToolSpec>,
+    /// Variables every build script sees (`CMAKE_ARGS = "…"` replaces archi's default); they are part of the
+    /// store key. A recipe's own `[build] script_env` overrides them.
+    #[serde(default)]
+    pub script_env: BTreeMap<String, String>,
     /// Per-platform sections keyed by conda subdir (`linux-64`, `linux-aarch64`).
     #[serde(default)]
     pub platform: BTreeMap<String, PlatformSection>,
@@ -91,6 +95,9 @@ pub struct PlatformSection {
     /// `c`, `cxx` or `fortran` (`compiler('c')` in a recipe).
     #[serde(default)]
     pub toolchain: BTreeMap<String, ToolSpec>,
+    /// Script variables for builds whose target is this platform; they override `[script_env]`.
+    #[serde(default)]
+    pub script_env: BTreeMap<String, String>,
     /// The glibc version packages built for this platform require (`__glibc >=` it). Without it, the build
     /// machine's glibc is used when the platform is the build machine's own.
     pub glibc: Option<String>,
@@ -232,6 +239,16 @@ impl Workspace {
             tools.extend(section.toolchain.clone());
         }
         tools
+    }
+
+    /// The script variables for builds targeting `target`: `[script_env]` overridden by
+    /// `[platform.<target>.script_env]`.
+    pub fn script_env_for(&self, target: rattler_conda_types::Subdir) -> BTreeMap<String, String> {
+        let mut vars = self.pins.script_env.clone();
+        if let Some(section) = self.pins.platform.get(target.as_str()) {
+            vars.extend(section.script_env.clone());
+        }
+        vars
     }
 
     /// The `[platform.<subdir>]` section, if any.

@@ -1,39 +1,33 @@
-//! The build stage: from a rendered recipe to a stored, tested, published package.
+//! The build stage: one planned node from sources to a tested package in the store.
 //!
-//! [`plan`] is everything needed to know the store key without building: render, toolchain identities, the
-//! solved build and host environments, the hash of every recipe file. [`build`] then either finds the key in the
-//! store (and makes sure the channel has it) or runs the pipeline: sources → prefixes → script → relocate →
-//! `.conda` → tests → store → channel. Only this stage (and `pkgtest`) spawns build processes.
+//! [`build`] either finds the plan's key in the store or, holding the key's lock, runs the pipeline: sources →
+//! prefixes → script (holding a jobserver token) → relocate → `.conda` → tests → store. It reports each phase to
+//! the caller and writes its own phase lines, the script's output and the test output to one build log.
+//! Publishing is the scheduler's sink, not this stage's.
 
-mod env;
 mod script;
 
-pub use env::{compiler_flags, ScriptEnv};
-
-use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use rattler_conda_types::package::RunExportsJson;
-use rattler_conda_types::{MatchSpec, ParseStrictness, RepoDataRecord, Subdir};
+use rattler_conda_types::RepoDataRecord;
 use serde_json::json;
 
-use crate::package::{self, PackageMetadata};
-use crate::prefix::{self, ChannelSource, SolveRequest};
-use crate::recipe::{LoadedRecipe, RecipeError};
-use crate::render::{self, RenderOptions, RenderedRecipe, Requirement};
+use crate::context::Context;
+use crate::jobserver::Jobserver;
+use crate::package::{self, DependsInput, PackageMetadata};
+use crate::plan::{Plan, ScriptDirs, SOURCE_DATE_EPOCH};
+use crate::prefix;
 use crate::source::{self, FetchPolicy, SourceCache};
-use crate::store::{self, NewEntry, Store, StoreEntry, StoreKey};
-use crate::toolchain::{self, Toolchain};
-use crate::workspace::Workspace;
-use crate::{channel, pkgtest};
+use crate::store::{self, NewEntry, Store, StoreEntry};
+use crate::{emulate, pkgtest};
+
+pub use script::script_env;
 
 /// Length of the padded host prefix, as conda-build pads `host_env_placehold_placehold…` so that installers can
 /// rewrite binary files in place.
 pub const PREFIX_LENGTH: usize = 255;
-
-/// `SOURCE_DATE_EPOCH` for every build and the mtime of every archive entry (2023-01-01T00:00:00Z).
-pub const SOURCE_DATE_EPOCH: u64 = 1_672_531_200;
 
 /// How package tests run, as conda-forge's `test:` option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -49,7 +43,11 @@ pub enum TestMode {
 
 impl TestMode {
     /// Whether tests run for a build from `build` to `target`.
-    pub fn runs(self, build: Subdir, target: Subdir) -> bool {
+    pub fn runs(
+        self,
+        build: rattler_conda_types::Subdir,
+        target: rattler_conda_types::Subdir,
+    ) -> bool {
         match self {
             TestMode::Skip => false,
             TestMode::Emulated => true,
@@ -60,126 +58,135 @@ impl TestMode {
     }
 }
 
-/// Everything a build needs besides the recipe, resolved once from CLI, `archi.toml` and the environment.
-#[derive(Debug)]
-pub struct BuildSettings {
-    /// The workspace (pins, toolchain table).
-    pub workspace: Workspace,
-    /// The content-addressed store.
-    pub store: Store,
-    /// The sha256-keyed source cache.
-    pub sources: SourceCache,
-    /// The channel packages are published to; solved first.
-    pub output_channel: PathBuf,
-    /// Upstream channels, solved after the output channel in this order.
-    pub channels: Vec<ChannelSource>,
-    /// Platform the packages are for.
-    pub target_platform: Subdir,
-    /// This machine's platform.
-    pub build_platform: Subdir,
-    /// Whether sources may be downloaded.
-    pub fetch: FetchPolicy,
+/// How builds run (the options of a run, apart from what to build).
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
     /// How tests run.
     pub test: TestMode,
+    /// Keep the work directory after a successful build.
+    pub keep_work: bool,
+    /// Whether sources may be downloaded.
+    pub fetch: FetchPolicy,
+}
+
+/// The shared state builds write: the store, the source cache, work directories and the package cache.
+#[derive(Debug)]
+pub struct Workshop {
+    /// The content-addressed store.
+    pub store: Store,
+    /// The sha256-keyed source cache (`<store>/sources`).
+    pub sources: SourceCache,
     /// Where work directories are made (`<store>/work`).
     pub work_root: PathBuf,
     /// Package cache for installing prefixes (`<store>/pkgs`).
     pub package_cache: PathBuf,
-    /// Keep the work directory after a successful build.
-    pub keep_work: bool,
+}
+
+impl Workshop {
+    /// The workshop of `store`: its source cache, `work/` and `pkgs/`.
+    pub fn new(store: Store) -> Workshop {
+        let root = store.root().to_path_buf();
+        Workshop {
+            sources: SourceCache::open(&root.join("sources")),
+            work_root: root.join("work"),
+            package_cache: root.join("pkgs"),
+            store,
+        }
+    }
+}
+
+/// The phases of one build, in order; the display and the timeline show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Fetch, verify, extract and patch sources.
+    Source,
+    /// Install the build and host prefixes.
+    Environment,
+    /// Run the build script.
+    Script,
+    /// Relocate and write the `.conda`.
+    Package,
+    /// Run the tests in a fresh environment.
+    Test,
+    /// Store and publish.
+    Publish,
+}
+
+impl Phase {
+    /// The phase's name (`source`, `environment`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Source => "source",
+            Phase::Environment => "environment",
+            Phase::Script => "script",
+            Phase::Package => "package",
+            Phase::Test => "test",
+            Phase::Publish => "publish",
+        }
+    }
+}
+
+/// What the caller gives one build besides the plan.
+pub struct BuildHooks<'a> {
+    /// Called when a phase starts.
+    pub phase: &'a (dyn Fn(Phase) + Sync),
+    /// The build log (created or truncated when the build starts).
+    pub log: &'a Path,
+    /// The run's jobserver: the script holds one token while it runs and inherits the jobserver.
+    pub jobserver: Option<&'a Jobserver>,
     /// `CPU_COUNT` for the script.
     pub cpu_count: usize,
-    /// The caller's `PATH`, searched for toolchain programs (it never reaches the script as such).
-    pub machine_path: String,
 }
 
-/// Everything that determines a package, known before building it.
-#[derive(Debug)]
-pub struct Plan {
-    /// The rendered recipe.
-    pub rendered: RenderedRecipe,
-    /// Its directory.
-    pub recipe_dir: PathBuf,
-    /// Toolchain programs for the build.
-    pub toolchain: Toolchain,
-    /// Toolchain programs for the tests.
-    pub test_toolchain: Toolchain,
-    /// In a cross build, the build machine's own compilers (`CC_FOR_BUILD`, `CXX_FOR_BUILD`).
-    pub build_machine_toolchain: Toolchain,
-    /// Solved build environment (build platform).
-    pub build_records: Vec<RepoDataRecord>,
-    /// Solved host environment (target platform).
-    pub host_records: Vec<RepoDataRecord>,
-    /// The hash input (canonicalised and hashed into [`Plan::key`]).
-    pub inputs: serde_json::Value,
-    /// The store key.
-    pub key: StoreKey,
-    /// `h<7 hex of key>_<build number>`.
-    pub build_string: String,
-}
-
-/// How one recipe ended.
+/// How one build ended.
 #[derive(Debug)]
 pub enum Outcome {
     /// The store had it; nothing ran.
     Cached(StoreEntry),
-    /// Built, tested, stored and published.
+    /// Built, tested and stored.
     Built {
         /// The store entry.
         entry: StoreEntry,
         /// Seconds the build script ran.
         script_seconds: f64,
     },
-    /// `skip` is true on this platform.
-    Skipped,
+}
+
+impl Outcome {
+    /// The store entry either way.
+    pub fn entry(&self) -> &StoreEntry {
+        match self {
+            Outcome::Cached(entry) | Outcome::Built { entry, .. } => entry,
+        }
+    }
 }
 
 /// A failed build, with the stage that failed.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum BuildError {
-    /// The recipe is malformed.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Recipe(#[from] RecipeError),
-    /// A toolchain program is missing.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Toolchain(#[from] toolchain::ToolchainError),
     /// A source could not be fetched, verified or extracted.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Source(#[from] source::SourceError),
-    /// Solving or installing an environment failed.
+    /// Installing an environment failed.
     #[error("{name}: {stage} environment")]
     Prefix {
         /// Package.
         name: String,
-        /// `build`, `host` or `test`.
+        /// `build` or `host`.
         stage: &'static str,
         /// Cause.
         #[source]
         source: prefix::PrefixError,
     },
     /// The build script failed.
-    #[error("{name}: build script failed ({status}); log: {}\n{tail}", log.display())]
+    #[error("{name}: build script failed ({status})")]
     Script {
         /// Package.
         name: String,
         /// Exit status.
         status: String,
-        /// Full log.
-        log: PathBuf,
-        /// Last lines of the log.
-        tail: String,
-    },
-    /// A requirement is not a valid match spec.
-    #[error("invalid match spec `{spec}`")]
-    InvalidSpec {
-        /// The spec.
-        spec: String,
-        /// Cause.
-        #[source]
-        source: rattler_conda_types::ParseMatchSpecError,
     },
     /// The recipe has neither an inline `[build] script` nor a `build.sh`.
     #[error("{name}: no [build] script in the recipe and no {}", path.display())]
@@ -199,17 +206,14 @@ pub enum BuildError {
     /// Packaging failed.
     #[error(transparent)]
     Package(#[from] package::PackageError),
-    /// A package test failed; nothing was stored or published.
+    /// A package test failed; nothing was stored.
     #[error(transparent)]
     #[diagnostic(transparent)]
     Test(#[from] pkgtest::TestError),
     /// Writing the store failed.
     #[error(transparent)]
     Store(#[from] store::StoreError),
-    /// Publishing to the channel failed.
-    #[error(transparent)]
-    Channel(#[from] channel::ChannelError),
-    /// Work directory I/O.
+    /// Work directory or log I/O.
     #[error("{}: {what}", path.display())]
     Io {
         /// What was being done.
@@ -229,162 +233,115 @@ pub enum BuildError {
     },
 }
 
-/// Packages built or found earlier in the same run, by name: dependents pin them exactly.
-pub type RunPins = BTreeMap<String, (String, String)>;
+fn io_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> BuildError {
+    let path = path.to_path_buf();
+    move |source| BuildError::Io { what, path, source }
+}
 
-/// Render `recipe` for the settings' target platform.
-pub fn render_recipe(
-    recipe: &LoadedRecipe,
-    settings: &BuildSettings,
-) -> Result<RenderedRecipe, RecipeError> {
-    let ws = &settings.workspace;
-    let pins = ws.pins_for(settings.target_platform);
-    let tools = ws.toolchain_for(settings.target_platform);
-    render::render(
-        recipe,
-        &RenderOptions {
-            target_platform: settings.target_platform,
-            build_platform: settings.build_platform,
-            pins: &pins,
-            toolchain: &tools,
+/// Build `plan` unless the store has it. Holds the key's store lock while building, so two processes building
+/// one key build it once: the second finds it in the store.
+///
+/// Errors: [`BuildError`] naming the package and the stage; nothing is stored when any stage fails.
+pub fn build(
+    ctx: &Context,
+    shop: &Workshop,
+    opts: &BuildOptions,
+    plan: &Plan,
+    hooks: &BuildHooks,
+) -> Result<Outcome, BuildError> {
+    if let Some(entry) = shop.store.lookup(&plan.key)? {
+        return Ok(Outcome::Cached(entry));
+    }
+    let _lock = shop.store.lock(&plan.key)?;
+    if let Some(entry) = shop.store.lookup(&plan.key)? {
+        return Ok(Outcome::Cached(entry));
+    }
+    let work = WorkDir::create(&shop.work_root, plan)?;
+    let mut log = BuildLog::create(hooks.log)?;
+    let result = run_pipeline(ctx, shop, opts, plan, hooks, &work, &mut log).map(
+        |(entry, script_seconds)| Outcome::Built {
+            entry,
+            script_seconds,
         },
-    )
-}
-
-/// Work out the store key of `recipe` without building: render, resolve the toolchain, solve the environments.
-pub fn plan(
-    recipe: &LoadedRecipe,
-    rendered: RenderedRecipe,
-    settings: &BuildSettings,
-    run_pins: &RunPins,
-) -> Result<Plan, BuildError> {
-    let ws = &settings.workspace;
-    let tools = ws.toolchain_for(settings.target_platform);
-    let target = settings.target_platform.as_str();
-    let toolchain = toolchain::resolve(
-        rendered.build_toolchain(),
-        &tools,
-        target,
-        &settings.machine_path,
-    )?;
-    let test_toolchain = toolchain::resolve(
-        render::toolchain_names(&rendered.test.requires),
-        &tools,
-        target,
-        &settings.machine_path,
-    )?;
-    let build_machine_toolchain = if settings.target_platform == settings.build_platform {
-        Toolchain::default()
-    } else {
-        let compilers = rendered
-            .build_toolchain()
-            .filter(|n| ["c", "cxx"].contains(n));
-        toolchain::resolve(
-            compilers,
-            &ws.toolchain_for(settings.build_platform),
-            settings.build_platform.as_str(),
-            &settings.machine_path,
-        )?
-    };
-    let name = rendered.name.clone();
-    let solve = |reqs: &[Requirement], platform: Subdir, stage: &'static str| {
-        let specs = pinned_specs(reqs, run_pins)?;
-        solve_env(settings, &specs, platform).map_err(|source| BuildError::Prefix {
-            name: name.clone(),
-            stage,
-            source,
-        })
-    };
-    let build_records = solve(
-        &rendered.requirements.build,
-        settings.build_platform,
-        "build",
-    )?;
-    let host_records = solve(
-        &rendered.requirements.host,
-        settings.target_platform,
-        "host",
-    )?;
-    let inputs = json!({
-        "format": store::STORE_FORMAT_VERSION,
-        "recipe": rendered,
-        "recipe_files": hash_dir(&recipe.dir)?,
-        "sources": source::source_hashes(&rendered.sources, &recipe.dir)?,
-        "build_env": records_identity(&build_records),
-        "host_env": records_identity(&host_records),
-        "target_platform": settings.target_platform.as_str(),
-        "build_platform": settings.build_platform.as_str(),
-        "toolchain": toolchain,
-        "test_toolchain": test_toolchain,
-        "build_machine_toolchain": build_machine_toolchain,
-        "compiler_flags": compiler_flags("${PREFIX}"),
-    });
-    let key = store::compute_key(&inputs);
-    let build_string = format!("h{}_{}", key.short(), rendered.build_number);
-    Ok(Plan {
-        rendered,
-        recipe_dir: recipe.dir.clone(),
-        toolchain,
-        test_toolchain,
-        build_machine_toolchain,
-        build_records,
-        host_records,
-        inputs,
-        key,
-        build_string,
-    })
-}
-
-/// Build `plan` unless the store has it; publish the result to the output channel either way.
-pub fn build(plan: &Plan, settings: &BuildSettings) -> Result<Outcome, BuildError> {
-    if plan.rendered.skip {
-        return Ok(Outcome::Skipped);
+    );
+    match &result {
+        Ok(_) => log.line(&format!(
+            "done in {:.1} s",
+            log.started.elapsed().as_secs_f64()
+        )),
+        Err(err) => log.line(&format!("failed: {err}")),
     }
-    if let Some(entry) = settings.store.lookup(&plan.key)? {
-        ensure_published(settings, &entry)?;
-        return Ok(Outcome::Cached(entry));
-    }
-    let _lock = settings.store.lock(&plan.key)?;
-    if let Some(entry) = settings.store.lookup(&plan.key)? {
-        ensure_published(settings, &entry)?;
-        return Ok(Outcome::Cached(entry));
-    }
-    let work = WorkDir::create(&settings.work_root, plan)?;
-    let (entry, script_seconds) = run_pipeline(plan, settings, &work)?;
-    let publish = tracing::info_span!("publish", package = %plan.rendered.name).entered();
-    channel::publish(&settings.output_channel, &entry.artifact_path())?;
-    drop(publish);
-    if !settings.keep_work {
+    if result.is_ok() && !opts.keep_work {
         let _ = fs_err::remove_dir_all(&work.root);
     }
-    Ok(Outcome::Built {
-        entry,
-        script_seconds,
-    })
+    result
+}
+
+/// The build log: archi's own timestamped phase lines between the script's and tests' output.
+struct BuildLog {
+    path: PathBuf,
+    file: fs_err::File,
+    started: Instant,
+}
+
+impl BuildLog {
+    fn create(path: &Path) -> Result<BuildLog, BuildError> {
+        if let Some(dir) = path.parent() {
+            fs_err::create_dir_all(dir).map_err(io_err("creating the log directory", dir))?;
+        }
+        let file = fs_err::File::create(path).map_err(io_err("creating the build log", path))?;
+        Ok(BuildLog {
+            path: path.to_path_buf(),
+            file,
+            started: Instant::now(),
+        })
+    }
+
+    /// One `[archi +12.3s] text` line; a log that cannot be written is not worth failing the build for.
+    fn line(&mut self, text: &str) {
+        let at = self.started.elapsed().as_secs_f64();
+        let _ = writeln!(self.file, "[archi +{at:.1}s] {text}");
+    }
 }
 
 fn run_pipeline(
+    ctx: &Context,
+    shop: &Workshop,
+    opts: &BuildOptions,
     plan: &Plan,
-    settings: &BuildSettings,
+    hooks: &BuildHooks,
     work: &WorkDir,
+    log: &mut BuildLog,
 ) -> Result<(StoreEntry, f64), BuildError> {
     let rendered = &plan.rendered;
     let name = rendered.name.clone();
-    let _span = tracing::info_span!("build", package = %name).entered();
+    let _span =
+        tracing::info_span!("build", package = %name, platform = %plan.target_platform).entered();
+    log.line(&format!(
+        "build {} for {} (key {})",
+        plan.label(),
+        plan.target_platform,
+        plan.key
+    ));
+    let enter = |phase: Phase, log: &mut BuildLog| {
+        (hooks.phase)(phase);
+        log.line(&format!("phase {}", phase.as_str()));
+        tracing::debug_span!("phase", phase = phase.as_str()).entered()
+    };
 
-    let phase = tracing::info_span!("sources").entered();
+    let phase = enter(Phase::Source, log);
     source::prepare(
         &rendered.sources,
-        &settings.sources,
+        &shop.sources,
         &plan.recipe_dir,
         &work.src,
-        &settings.fetch,
+        &opts.fetch,
     )?;
-
     drop(phase);
-    let phase = tracing::info_span!("prefixes").entered();
+
+    let phase = enter(Phase::Environment, log);
     let install = |records: &[RepoDataRecord], prefix: &Path, platform, stage| {
-        prefix::install(records, prefix, platform, &settings.package_cache).map_err(|source| {
+        prefix::install(records, prefix, platform, &shop.package_cache).map_err(|source| {
             BuildError::Prefix {
                 name: name.clone(),
                 stage,
@@ -395,326 +352,176 @@ fn run_pipeline(
     install(
         &plan.build_records,
         &work.build_prefix,
-        settings.build_platform,
+        plan.build_platform,
         "build",
     )?;
     install(
         &plan.host_records,
         &work.host_prefix,
-        settings.target_platform,
+        plan.target_platform,
         "host",
     )?;
     let before = package::snapshot(&work.host_prefix)?;
-
     drop(phase);
-    let phase = tracing::info_span!("script").entered();
-    let env = ScriptEnv::new(plan, settings, work);
-    let started = Instant::now();
-    script::run(plan, &env, work)?;
-    let script_seconds = started.elapsed().as_secs_f64();
 
+    let phase = enter(Phase::Script, log);
+    let dirs = work.script_dirs(plan)?;
+    let vars = script_env(plan, &dirs, hooks.cpu_count);
+    let script_seconds = script::run(plan, &vars, work, hooks, &log.path)?;
+    log.line(&format!("script ran {script_seconds:.1} s"));
     drop(phase);
-    let phase = tracing::info_span!("package").entered();
+
+    let phase = enter(Phase::Package, log);
     let after = package::snapshot(&work.host_prefix)?;
     let files = package::new_files(&before, &after);
     if files.is_empty() {
         return Err(BuildError::NoFiles { name });
     }
     package::relocate(&work.host_prefix, &files)?;
-    let meta = package_metadata(plan, settings, work, &files)?;
+    let meta = package_metadata(ctx, shop, plan, work, &files);
     let artifact = package::write_conda(&work.host_prefix, &files, &meta, &work.out)?;
     drop(phase);
 
-    let run_tests = settings
-        .test
-        .runs(settings.build_platform, settings.target_platform);
-    if !run_tests && settings.test == TestMode::Native {
+    let run_tests = opts.test.runs(plan.build_platform, plan.target_platform);
+    if !run_tests && opts.test == TestMode::Native {
         tracing::warn!(
             "--test native: skipping the tests of a {} package",
-            settings.target_platform
+            plan.target_platform
         );
     }
     if run_tests && !rendered.test.commands.is_empty() {
-        let _phase = tracing::info_span!("test").entered();
+        let _phase = enter(Phase::Test, log);
+        let section = ctx.workspace.platform(plan.target_platform);
+        let glibc = ctx.glibc_for(plan.target_platform);
+        let mut channels = vec![
+            prefix::ChannelSource::from_dir(&ctx.output_channel).map_err(|source| {
+                BuildError::Prefix {
+                    name: name.clone(),
+                    stage: "test",
+                    source,
+                }
+            })?,
+        ];
+        channels.extend(ctx.channels.iter().cloned());
         pkgtest::run(&pkgtest::TestRequest {
             artifact: &artifact,
-            plan,
-            settings,
+            name: &rendered.name,
+            version: &rendered.version,
+            build_string: &plan.build_string,
+            subdir: plan.subdir(),
+            platform: plan.target_platform,
+            build_platform: plan.build_platform,
+            test: &rendered.test,
+            recipe_dir: &plan.recipe_dir,
+            toolchain: &plan.test_toolchain,
+            channels: &channels,
+            glibc: glibc.as_ref(),
+            emulator: emulate::EmulatorSpec {
+                program: section.and_then(|p| p.emulator.as_deref()),
+                apt: section.and_then(|p| p.emulator_apt.as_deref()),
+                sysroot: section.and_then(|p| p.sysroot.as_deref()),
+            },
+            machine_path: &ctx.machine_path,
+            package_cache: &shop.package_cache,
             work_dir: &work.test,
+            log: &log.path,
         })?;
     }
 
-    let _phase = tracing::info_span!("store").entered();
-    let entry = settings.store.insert(
+    let _phase = enter(Phase::Publish, log);
+    let entry = shop.store.insert(
         &plan.key,
         &artifact,
         NewEntry {
             name: rendered.name.clone(),
             version: rendered.version.clone(),
             build: plan.build_string.clone(),
-            subdir: subdir_of(plan, settings).to_string(),
-            inputs: plan.inputs.clone(),
+            subdir: plan.subdir().to_string(),
+            inputs: plan.inputs.to_json(),
         },
     )?;
     Ok((entry, script_seconds))
 }
 
-/// The subdir a plan's package goes to: `noarch` for noarch recipes, else the target platform.
-pub fn subdir_of(plan: &Plan, settings: &BuildSettings) -> Subdir {
-    if plan.rendered.noarch.is_none() {
-        settings.target_platform
-    } else {
-        Subdir::NoArch
-    }
-}
-
-fn ensure_published(settings: &BuildSettings, entry: &StoreEntry) -> Result<(), BuildError> {
-    let published = settings
-        .output_channel
-        .join(&entry.manifest.subdir)
-        .join(&entry.manifest.artifact);
-    if !published.is_file() {
-        channel::publish(&settings.output_channel, &entry.artifact_path())?;
-    }
-    Ok(())
-}
-
-/// index.json `depends`: run requirements, run_exports of host (weak + strong) and build (strong) packages minus
-/// `ignore_run_exports`, and `__glibc >=` the target's glibc when the package has ELF files. A bare name is dropped
-/// when a constrained spec for the same name is present.
-fn depends(plan: &Plan, settings: &BuildSettings, has_elf: bool) -> Vec<String> {
-    let r = &plan.rendered.requirements;
-    let mut specs: Vec<String> = r.run.clone();
-    let ignored = |record: &RepoDataRecord| {
-        r.ignore_run_exports
-            .iter()
-            .any(|n| n == record.package_record.name.as_normalized())
-    };
-    for (records, weak) in [(&plan.host_records, true), (&plan.build_records, false)] {
-        for record in records.iter().filter(|r| !ignored(r)) {
-            let exports = run_exports_of(record, &settings.package_cache);
-            if weak {
-                specs.extend(exports.weak);
-            }
-            specs.extend(exports.strong);
-        }
-    }
-    if has_elf && plan.rendered.noarch.is_none() {
-        if let Some(glibc) = glibc_for(settings, settings.target_platform) {
-            specs.push(format!("__glibc >={glibc}"));
-        }
-    }
-    let name_of = |s: &str| s.split_whitespace().next().unwrap_or_default().to_string();
-    let constrained: std::collections::BTreeSet<String> = specs
-        .iter()
-        .filter(|s| s.contains(' '))
-        .map(|s| name_of(s))
-        .collect();
-    specs.retain(|s| s.contains(' ') || !constrained.contains(s.as_str()));
-    specs.retain(|s| name_of(s) != plan.rendered.name);
-    specs.sort();
-    specs.dedup();
-    specs
-}
-
-/// The glibc version packages for `platform` require: pins.toml's `glibc`, else this machine's when it is the
-/// build platform.
-pub fn glibc_for(
-    settings: &BuildSettings,
-    platform: Subdir,
-) -> Option<rattler_conda_types::Version> {
-    let configured = settings
-        .workspace
-        .platform(platform)
-        .and_then(|p| p.glibc.as_deref())
-        .and_then(|v| v.parse().ok());
-    configured.or_else(|| {
-        (platform == settings.build_platform && platform.is_linux())
-            .then(prefix::host_glibc_version)
-            .flatten()
-    })
-}
-
-/// run_exports.json of an installed record: from the artifact when it is a local file, else from the package
-/// cache's extracted copy. Missing means none.
-fn run_exports_of(record: &RepoDataRecord, package_cache: &Path) -> RunExportsJson {
-    use rattler_conda_types::package::PackageFile;
-    if let Ok(path) = record.url.to_file_path() {
-        if let Ok(exports) =
-            rattler_package_streaming::seek::read_package_file::<RunExportsJson>(&path)
-        {
-            return exports;
-        }
-    }
-    let p = &record.package_record;
-    let dir = package_cache.join(format!(
-        "{}-{}-{}",
-        p.name.as_normalized(),
-        p.version,
-        p.build
-    ));
-    RunExportsJson::from_package_directory(&dir).unwrap_or_default()
-}
-
 fn package_metadata(
+    ctx: &Context,
+    shop: &Workshop,
     plan: &Plan,
-    settings: &BuildSettings,
     work: &WorkDir,
     files: &[PathBuf],
-) -> Result<PackageMetadata, BuildError> {
+) -> PackageMetadata {
     let r = &plan.rendered;
-    let has_elf = files.iter().any(|f| is_elf(&work.host_prefix.join(f)));
+    let has_elf = files
+        .iter()
+        .any(|f| package::is_elf(&work.host_prefix.join(f)));
     let mut about = serde_json::Map::new();
     for (k, v) in &r.about {
         about.insert(k.clone(), v.clone());
     }
     about.insert(
         "channels".into(),
-        json!([settings.output_channel.display().to_string()]),
+        json!([ctx.output_channel.display().to_string()]),
     );
     let timestamp_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or_default();
-    let test_files = r
-        .test
-        .files
-        .iter()
-        .map(|f| (f.clone(), plan.recipe_dir.join(f)))
-        .collect();
-    let license_files = r.license_files.iter().map(|f| work.src.join(f)).collect();
-    Ok(PackageMetadata {
+    let glibc = (has_elf && plan.subdir() != rattler_conda_types::Subdir::NoArch)
+        .then(|| ctx.glibc_for(plan.target_platform))
+        .flatten();
+    let depends = package::depends(&DependsInput {
+        name: &r.name,
+        run: &r.requirements.run,
+        ignore_run_exports: &r.requirements.ignore_run_exports,
+        host_records: &plan.host_records,
+        build_records: &plan.build_records,
+        glibc: glibc.as_ref(),
+        package_cache: &shop.package_cache,
+    });
+    let about_str = |key: &str| {
+        r.about
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    PackageMetadata {
         name: r.name.parse().expect("package name checked when rendering"),
         version: r.version.parse().expect("version checked when rendering"),
         build_string: plan.build_string.clone(),
         build_number: r.build_number,
-        subdir: subdir_of(plan, settings),
+        subdir: plan.subdir(),
         noarch: r.noarch,
-        depends: depends(plan, settings, has_elf),
+        depends,
         constrains: r.requirements.run_constraints.clone(),
-        license: r
-            .about
-            .get("license")
-            .and_then(|v| v.as_str())
-            .map(str::to_string),
-        license_family: r
-            .about
-            .get("license_family")
-            .and_then(|v| v.as_str())
-            .map(str::to_string),
+        license: about_str("license"),
+        license_family: about_str("license_family"),
         timestamp_ms,
         about: serde_json::Value::Object(about),
-        run_exports: RunExportsJson {
+        run_exports: rattler_conda_types::package::RunExportsJson {
             weak: r.requirements.run_exports_weak.clone(),
             strong: r.requirements.run_exports_strong.clone(),
             ..Default::default()
         },
-        hash_input: plan.inputs.clone(),
+        hash_input: plan.inputs.to_json(),
         recipe_dir: plan.recipe_dir.clone(),
         rendered_recipe: serde_json::to_string_pretty(&plan.rendered)
             .expect("rendered recipe serialises"),
-        test_files,
+        test_files: r
+            .test
+            .files
+            .iter()
+            .map(|f| (f.clone(), plan.recipe_dir.join(f)))
+            .collect(),
         test_commands: r.test.commands.clone(),
-        license_files,
+        license_files: r.license_files.iter().map(|f| work.src.join(f)).collect(),
         source_date_epoch: SOURCE_DATE_EPOCH,
-    })
-}
-
-fn is_elf(path: &Path) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 4];
-    fs_err::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .map(|_| magic == *b"\x7fELF")
-        .unwrap_or(false)
-}
-
-/// Specs for a solve: package requirements, with packages built earlier in this run pinned to exactly that build.
-fn pinned_specs(reqs: &[Requirement], run_pins: &RunPins) -> Result<Vec<MatchSpec>, BuildError> {
-    let parse = |spec: &str| {
-        MatchSpec::from_str(spec, ParseStrictness::Lenient).map_err(|source| {
-            BuildError::InvalidSpec {
-                spec: spec.to_string(),
-                source,
-            }
-        })
-    };
-    let mut specs = Vec::new();
-    for spec in RenderedRecipe::package_specs(reqs) {
-        let name = spec.split_whitespace().next().unwrap_or_default();
-        specs.push(parse(spec)?);
-        if let Some((version, build)) = run_pins.get(name) {
-            specs.push(parse(&format!("{name} =={version} {build}"))?);
-        }
     }
-    Ok(specs)
-}
-
-fn solve_env(
-    settings: &BuildSettings,
-    specs: &[MatchSpec],
-    platform: Subdir,
-) -> Result<Vec<RepoDataRecord>, prefix::PrefixError> {
-    if specs.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut channels = vec![ChannelSource::from_dir(&settings.output_channel)?];
-    channels.extend(settings.channels.iter().cloned());
-    let glibc = glibc_for(settings, platform);
-    prefix::solve(&SolveRequest {
-        specs,
-        channels: &channels,
-        platform,
-        virtual_packages: prefix::virtual_packages(platform, glibc.as_ref()),
-    })
-}
-
-/// (name, version, build, sha256) of each record: what the key hashes of an environment.
-fn records_identity(records: &[RepoDataRecord]) -> serde_json::Value {
-    records
-        .iter()
-        .map(|r| {
-            let p = &r.package_record;
-            json!({
-                "name": p.name.as_normalized(),
-                "version": p.version.to_string(),
-                "build": p.build,
-                "sha256": p.sha256.map(|h| crate::store::hex(&h)),
-            })
-        })
-        .collect()
-}
-
-/// blake3 of every file in the recipe directory, by relative path (sorted).
-fn hash_dir(dir: &Path) -> Result<BTreeMap<String, String>, BuildError> {
-    let mut hashes = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| BuildError::Io {
-            what: "reading the recipe directory",
-            path: dir.to_path_buf(),
-            source: e.into(),
-        })?;
-        if !entry.file_type().is_file() {
-            continue;
-        }
-        let bytes = fs_err::read(entry.path()).map_err(|source| BuildError::Io {
-            what: "reading a recipe file",
-            path: entry.path().to_path_buf(),
-            source,
-        })?;
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        hashes.insert(
-            rel.display().to_string(),
-            blake3::hash(&bytes).to_hex().to_string(),
-        );
-    }
-    Ok(hashes)
 }
 
 /// The directories of one build.
 #[derive(Debug)]
 pub struct WorkDir {
-    /// The work directory itself.
+    /// The work directory itself (`<store>/work/<name>-<subdir>-<key7>`).
     pub root: PathBuf,
     /// `SRC_DIR`.
     pub src: PathBuf,
@@ -724,32 +531,34 @@ pub struct WorkDir {
     pub host_prefix: PathBuf,
     /// `HOME` for the script.
     pub home: PathBuf,
+    /// archi's wrappers (`make`), first on the script's `PATH`.
+    pub wrappers: PathBuf,
     /// Where the `.conda` is written.
     pub out: PathBuf,
     /// Test work area.
     pub test: PathBuf,
-    /// The build log.
-    pub log: PathBuf,
 }
 
 impl WorkDir {
     fn create(work_root: &Path, plan: &Plan) -> Result<WorkDir, BuildError> {
-        let root = work_root.join(format!("{}-{}", plan.rendered.name, plan.key.short()));
+        let root = work_root.join(format!(
+            "{}-{}-{}",
+            plan.rendered.name,
+            plan.subdir(),
+            plan.key.short()
+        ));
         if root.exists() {
-            fs_err::remove_dir_all(&root).map_err(|source| BuildError::Io {
-                what: "clearing an old work directory",
-                path: root.clone(),
-                source,
-            })?;
+            fs_err::remove_dir_all(&root)
+                .map_err(io_err("clearing an old work directory", &root))?;
         }
         let host_prefix = padded_prefix(&root)?;
         let work = WorkDir {
             src: root.join("src"),
             build_prefix: root.join("build_env"),
             home: root.join("home"),
+            wrappers: root.join("wrappers"),
             out: root.join("out"),
             test: root.join("test"),
-            log: root.join("build.log"),
             host_prefix,
             root,
         };
@@ -758,16 +567,33 @@ impl WorkDir {
             &work.build_prefix,
             &work.host_prefix,
             &work.home,
+            &work.wrappers,
             &work.out,
             &work.test,
         ] {
-            fs_err::create_dir_all(dir).map_err(|source| BuildError::Io {
-                what: "creating the work directory",
-                path: dir.clone(),
-                source,
-            })?;
+            fs_err::create_dir_all(dir).map_err(io_err("creating the work directory", dir))?;
         }
         Ok(work)
+    }
+
+    /// The script's directories; writes the `make` wrapper when the toolchain has `make`.
+    fn script_dirs(&self, plan: &Plan) -> Result<ScriptDirs, BuildError> {
+        if let Some(make) = plan.toolchain.tools.get("make") {
+            let path = self.wrappers.join("make");
+            let text = crate::jobserver::make_wrapper(&make.path);
+            fs_err::write(&path, text).map_err(io_err("writing the make wrapper", &path))?;
+            use std::os::unix::fs::PermissionsExt;
+            fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+                .map_err(io_err("writing the make wrapper", &path))?;
+        }
+        Ok(ScriptDirs {
+            prefix: self.host_prefix.display().to_string(),
+            build_prefix: self.build_prefix.display().to_string(),
+            src: self.src.display().to_string(),
+            recipe: plan.recipe_dir.display().to_string(),
+            home: self.home.display().to_string(),
+            wrappers: Some(self.wrappers.display().to_string()),
+        })
     }
 }
 

@@ -1,32 +1,46 @@
-//! `archi build RECIPE_DIR...`: render, order into waves, build (or find in the store) and publish.
+//! `archi build [--all | --with-deps] NAME|DIR... [--target-platform P]...`: graph, build concurrently, publish.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
-use miette::IntoDiagnostic;
 use rattler_conda_types::Subdir;
 
-use super::settings::{self, BuildFlags, Global};
-use crate::build::{self, BuildSettings, Outcome, RunPins, TestMode};
-use crate::graph::{self, GraphNode};
-use crate::recipe::{self, LoadedRecipe};
-use crate::render::{RenderedRecipe, Requirement};
+use super::display::{self, DisplayMode};
+use super::settings::{self, ContextFlags, Global};
+use crate::build::{BuildOptions, TestMode};
+use crate::publish::LocalChannel;
+use crate::schedule::{self, run::RunOptions};
+use crate::source::FetchPolicy;
 
 /// Arguments of `archi build`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Recipe directories (holding recipe.toml).
-    #[arg(required = true)]
-    pub recipes: Vec<PathBuf>,
+    /// Recipe directories (holding recipe.toml) or package names of workspace recipes.
+    #[arg(required_unless_present = "all")]
+    pub recipes: Vec<String>,
+    /// Build every recipe of the workspace.
+    #[arg(long, conflicts_with = "recipes")]
+    pub all: bool,
+    /// Also build the workspace recipes the given ones need (build requirements for the build platform).
+    #[arg(long)]
+    pub with_deps: bool,
+    /// Platforms to build for, repeatable; one graph for all (default: this machine's).
+    #[arg(long = "target-platform")]
+    pub target_platforms: Vec<Subdir>,
+    /// Builds at once (default: the number of cores).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Stop starting new builds at the first failure (default: keep going with independent builds).
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Print events as JSON lines on stdout (start, phase, finish) instead of the display.
+    #[arg(long)]
+    pub json: bool,
     /// Channel to publish to (default: the workspace's output channel).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// More channels to solve build/host/test environments from, after the output channel.
     #[arg(long = "channel", short = 'c')]
     pub channels: Vec<String>,
-    /// Platform to build for (default: this machine's).
-    #[arg(long)]
-    pub target_platform: Option<Subdir>,
     /// How to run package tests.
     #[arg(long, value_enum, default_value_t = TestMode::Emulated)]
     pub test: TestMode,
@@ -38,102 +52,85 @@ pub struct Args {
     pub offline: bool,
 }
 
-/// Build every recipe in dependency order; stop at the first failure.
-pub fn run(args: Args, global: &Global) -> miette::Result<()> {
+/// Build the selection; exit code 1 when any node failed or was skipped.
+pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette::Result<()> {
     let Args {
         recipes,
+        all,
+        with_deps,
+        target_platforms,
+        jobs,
+        fail_fast,
+        json,
         output,
         channels,
-        target_platform,
         test,
         keep_work,
         offline,
     } = args;
-    let loaded: Vec<LoadedRecipe> = recipes
-        .iter()
-        .map(|dir| recipe::load(dir))
-        .collect::<Result<_, _>>()?;
-    let flags = BuildFlags {
-        output,
-        channels,
-        target_platform,
-        test,
-        keep_work,
-        offline,
+    let (dirs, names) = super::split_roots(&recipes);
+    let start = dirs
+        .first()
+        .cloned()
+        .unwrap_or(std::env::current_dir().map_err(|e| miette::miette!("{e}"))?);
+    let ctx = settings::context(global, ContextFlags { output, channels }, &start)?;
+    let platforms = if target_platforms.is_empty() {
+        vec![ctx.build_platform]
+    } else {
+        target_platforms
     };
-    let settings = settings::build_settings(global, flags, &loaded[0].dir)?;
-    let rendered: Vec<RenderedRecipe> = loaded
-        .iter()
-        .map(|r| build::render_recipe(r, &settings))
-        .collect::<Result<_, _>>()?;
-    let nodes: Vec<GraphNode> = rendered.iter().map(graph_node).collect();
-    let waves = graph::waves(&nodes)?;
-    let mut run_pins = RunPins::new();
-    for wave in waves {
-        for i in wave {
-            build_one(&loaded[i], rendered[i].clone(), &settings, &mut run_pins)?;
-        }
+    let selection = schedule::Selection {
+        all,
+        names,
+        dirs,
+        platforms,
+        with_deps,
+    };
+    let workset = schedule::prepare(&ctx, &selection)?;
+    let shop = settings::workshop(global)?;
+    let cpu_count = settings::cpu_count();
+    let opts = RunOptions {
+        jobs: jobs.unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        }),
+        cpu_count,
+        fail_fast,
+        build: BuildOptions {
+            test,
+            keep_work,
+            fetch: FetchPolicy {
+                offline: settings::offline(offline),
+            },
+        },
+    };
+    let mode = if json {
+        DisplayMode::Json
+    } else {
+        DisplayMode::detect(verbosity)
+    };
+    let reporter = display::reporter(mode, workset.graph.nodes.len());
+    let sink = LocalChannel::new(&ctx.output_channel);
+    let report = schedule::run::execute(&ctx, &shop, &workset, &opts, &sink, reporter.as_ref())
+        .map_err(|e| miette::miette!("cannot create the jobserver: {e}"))?;
+    drop(reporter);
+    settings::finish(&ctx);
+    display::finish(&ctx, &report, mode)?;
+    if report.failed() {
+        return Err(miette::miette!(
+            "{} of {} builds did not succeed",
+            report
+                .nodes
+                .iter()
+                .filter(|n| !matches!(
+                    n.outcome,
+                    schedule::event::NodeOutcome::Built { .. }
+                        | schedule::event::NodeOutcome::Cached { .. }
+                ))
+                .count(),
+            report.nodes.len()
+        ));
     }
     Ok(())
-}
-
-fn build_one(
-    recipe: &LoadedRecipe,
-    rendered: RenderedRecipe,
-    settings: &BuildSettings,
-    run_pins: &mut RunPins,
-) -> miette::Result<()> {
-    let started = Instant::now();
-    let plan = build::plan(recipe, rendered, settings, run_pins)?;
-    let platform = settings.target_platform;
-    let label = format!(
-        "{}-{}-{}",
-        plan.rendered.name, plan.rendered.version, plan.build_string
-    );
-    match build::build(&plan, settings)? {
-        Outcome::Cached(entry) => {
-            println!("cached  {label}  {platform}  {}", entry.key);
-        }
-        Outcome::Built {
-            entry,
-            script_seconds,
-        } => {
-            let total = started.elapsed().as_secs_f64();
-            println!(
-                "built   {label}  {platform}  {}  ({total:.1} s, script {script_seconds:.1} s)",
-                entry.key
-            );
-        }
-        Outcome::Skipped => {
-            println!("skipped {}  {platform}", plan.rendered.name);
-            return Ok(());
-        }
-    }
-    run_pins.insert(
-        plan.rendered.name.clone(),
-        (plan.rendered.version.clone(), plan.build_string.clone()),
-    );
-    std::io::Write::flush(&mut std::io::stdout()).into_diagnostic()?;
-    Ok(())
-}
-
-/// The graph's view of a rendered recipe: its name and the package names of its requirements.
-pub fn graph_node(rendered: &RenderedRecipe) -> GraphNode {
-    let reqs = &rendered.requirements;
-    let names = reqs
-        .build
-        .iter()
-        .chain(&reqs.host)
-        .filter_map(|r| match r {
-            Requirement::Package(spec) => Some(spec.as_str()),
-            Requirement::Toolchain(_) => None,
-        })
-        .chain(reqs.run.iter().map(String::as_str))
-        .filter_map(|spec| spec.split_whitespace().next())
-        .map(str::to_string)
-        .collect();
-    GraphNode {
-        name: rendered.name.clone(),
-        requires: names,
-    }
 }

@@ -2,6 +2,7 @@
 //! prints; results go to stdout, logs and progress to stderr.
 
 mod build;
+mod display;
 mod index;
 mod render;
 mod settings;
@@ -23,9 +24,12 @@ pub struct Cli {
     /// Store directory (default: ~/.cache/archi).
     #[arg(long, global = true, env = env_vars::ARCHI_STORE)]
     pub store: Option<PathBuf>,
-    /// More log output (-v: debug).
+    /// More output (-v: every build phase and debug logs).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Less output: failures and the summary's last lines.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -59,9 +63,6 @@ pub fn main() -> ExitCode {
     init_tracing(cli.verbose);
     init_reports();
     let result = run(cli);
-    if let Err(err) = crate::toolchain::save_identity_cache() {
-        tracing::debug!("toolchain identity cache not saved: {err}");
-    }
     if let Some(kb) = peak_memory_kb() {
         tracing::debug!("peak memory {kb} kB");
     }
@@ -77,14 +78,34 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> miette::Result<()> {
     let global = settings::Global { store: cli.store };
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => display::Verbosity::Quiet,
+        (false, 0) => display::Verbosity::Normal,
+        (false, _) => display::Verbosity::Verbose,
+    };
     match cli.command {
-        Command::Build(args) => build::run(args, &global),
+        Command::Build(args) => build::run(args, &global, verbosity),
         Command::Render(args) => render::run(args, &global),
         Command::Solve(args) => solve::run(args, &global),
         Command::Source(cmd) => source::run(cmd, &global),
         Command::Index(args) => index::run(args),
         Command::Store(cmd) => store::run(cmd, &global),
     }
+}
+
+/// Recipe arguments split into directories (holding a `recipe.toml`) and package names.
+pub(crate) fn split_roots(args: &[String]) -> (Vec<PathBuf>, Vec<String>) {
+    let mut dirs = Vec::new();
+    let mut names = Vec::new();
+    for arg in args {
+        let path = PathBuf::from(arg);
+        if path.join(crate::recipe::RECIPE_FILE).is_file() || arg.contains('/') {
+            dirs.push(path);
+        } else {
+            names.push(arg.clone());
+        }
+    }
+    (dirs, names)
 }
 
 /// Write `text` and a newline to stdout; a closed pipe (`archi render … | head`) ends output quietly.

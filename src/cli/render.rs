@@ -6,8 +6,8 @@ use miette::IntoDiagnostic;
 use rattler_conda_types::Subdir;
 use serde_json::json;
 
-use super::settings::{self, BuildFlags, Global};
-use crate::build::{self, RunPins, TestMode};
+use super::settings::{self, ContextFlags, Global};
+use crate::plan::{self, PlanError, PlanRequest, RunRecords};
 use crate::recipe;
 
 /// Arguments of `archi render`.
@@ -26,7 +26,7 @@ pub struct Args {
     pub output: Option<PathBuf>,
 }
 
-/// Render and print.
+/// Render and print. Reads the workspace and channels; never opens the store.
 pub fn run(args: Args, global: &Global) -> miette::Result<()> {
     let Args {
         recipe,
@@ -35,19 +35,17 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
         output,
     } = args;
     let loaded = recipe::load(&recipe)?;
-    let flags = BuildFlags {
-        output,
-        channels,
-        target_platform,
-        test: TestMode::Skip,
-        keep_work: false,
-        offline: true,
-    };
-    let settings = settings::build_settings(global, flags, &loaded.dir)?;
-    let rendered = build::render_recipe(&loaded, &settings)?;
+    let ctx = settings::context(global, ContextFlags { output, channels }, &loaded.dir)?;
+    let target = target_platform.unwrap_or(ctx.build_platform);
+    let rendered = ctx.render(&loaded, target)?;
     // The key needs the solved host environment; when it cannot be solved yet (a dependency not built), print
     // the rendered recipe and say why the key is unknown.
-    let out = match build::plan(&loaded, rendered.clone(), &settings, &RunPins::new()) {
+    let request = PlanRequest {
+        recipe: &loaded,
+        target,
+        run_records: &RunRecords::new(),
+    };
+    let out = match plan::plan(&ctx, request, rendered.clone()) {
         Ok(plan) => json!({
             "name": plan.rendered.name,
             "version": plan.rendered.version,
@@ -57,7 +55,7 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
             "recipe": plan.rendered,
             "hash_input": plan.inputs,
         }),
-        Err(err @ build::BuildError::Prefix { .. }) => json!({
+        Err(err @ PlanError::Environment { .. }) => json!({
             "name": rendered.name,
             "version": rendered.version,
             "build_string": null,
@@ -68,6 +66,7 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
         }),
         Err(err) => return Err(err.into()),
     };
+    settings::finish(&ctx);
     super::print_out(&serde_json::to_string_pretty(&out).into_diagnostic()?)?;
     Ok(())
 }

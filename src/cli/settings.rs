@@ -1,16 +1,19 @@
-//! CLI arguments + `archi.toml` + environment → [`BuildSettings`], every field destructured so that a new flag
-//! nobody handles fails to compile (as uv's settings module does).
+//! CLI arguments + `archi.toml` + environment → a [`Context`] (what every command reads) and, for commands that
+//! build, a [`Workshop`] (the store they write), every field destructured so that a new flag nobody handles
+//! fails to compile (as uv's settings module does).
 
 use std::path::{Path, PathBuf};
 
-use miette::{Context, IntoDiagnostic};
+use miette::{Context as _, IntoDiagnostic};
 use rattler_conda_types::Subdir;
 
-use crate::build::{BuildSettings, TestMode};
+use crate::build::Workshop;
+use crate::context::Context;
 use crate::env_vars;
 use crate::prefix::ChannelSource;
-use crate::source::{FetchPolicy, SourceCache};
+use crate::source::SourceCache;
 use crate::store::Store;
+use crate::toolchain::IdentityCache;
 use crate::workspace::Workspace;
 
 /// Toolchain identities remembered between runs, in the store root.
@@ -23,31 +26,28 @@ pub struct Global {
     pub store: Option<PathBuf>,
 }
 
-/// Build options from the command line.
-#[derive(Debug, Clone)]
-pub struct BuildFlags {
+/// What a command reads: where the workspace is and which channels to use.
+#[derive(Debug, Clone, Default)]
+pub struct ContextFlags {
     /// `--output`.
     pub output: Option<PathBuf>,
     /// `-c/--channel`.
     pub channels: Vec<String>,
-    /// `--target-platform`.
-    pub target_platform: Option<Subdir>,
-    /// `--test`.
-    pub test: TestMode,
-    /// `--keep-work`.
-    pub keep_work: bool,
-    /// `--offline`.
-    pub offline: bool,
+}
+
+/// The store root named by `--store`/`ARCHI_STORE`, or the default one.
+pub fn store_root(global: &Global) -> miette::Result<PathBuf> {
+    match &global.store {
+        Some(root) => absolute(root),
+        None => {
+            Store::default_root().ok_or_else(|| miette::miette!("no cache directory; pass --store"))
+        }
+    }
 }
 
 /// Open the store named by `--store`/`ARCHI_STORE`, or the default one.
 pub fn open_store(global: &Global) -> miette::Result<Store> {
-    let root = match &global.store {
-        Some(root) => absolute(root)?,
-        None => Store::default_root()
-            .ok_or_else(|| miette::miette!("no cache directory; pass --store"))?,
-    };
-    Store::open(&root).into_diagnostic()
+    Store::open(&store_root(global)?).into_diagnostic()
 }
 
 /// The source cache inside the store.
@@ -61,24 +61,11 @@ pub fn build_platform() -> miette::Result<Subdir> {
         .ok_or_else(|| miette::miette!("archi does not know this machine's conda platform"))
 }
 
-/// Resolve everything a build needs; `start` is where the workspace search begins (the first recipe directory).
-pub fn build_settings(
-    global: &Global,
-    flags: BuildFlags,
-    start: &Path,
-) -> miette::Result<BuildSettings> {
-    let BuildFlags {
-        output,
-        channels,
-        target_platform,
-        test,
-        keep_work,
-        offline,
-    } = flags;
+/// The run's context; `start` is where the workspace search begins. Toolchain identities are remembered in the
+/// store root (read here, written by [`finish`]); the store itself is not opened.
+pub fn context(global: &Global, flags: ContextFlags, start: &Path) -> miette::Result<Context> {
+    let ContextFlags { output, channels } = flags;
     let workspace = Workspace::discover(start)?;
-    let store = open_store(global)?;
-    crate::toolchain::use_identity_cache(&store.root().join(IDENTITY_CACHE_FILE));
-    let sources = source_cache(&store);
     let output_channel = match output {
         Some(dir) => absolute(&dir)?,
         None => workspace.output_channel(),
@@ -93,27 +80,47 @@ pub fn build_settings(
         };
         channel_sources.push(ChannelSource::parse(channel, base).into_diagnostic()?);
     }
-    let build_platform = build_platform()?;
-    let offline = offline || std::env::var(env_vars::ARCHI_OFFLINE).is_ok_and(|v| v == "1");
-    Ok(BuildSettings {
-        work_root: store.root().join("work"),
-        package_cache: store.root().join("pkgs"),
-        target_platform: target_platform.unwrap_or(build_platform),
-        build_platform,
-        output_channel,
-        channels: channel_sources,
-        fetch: FetchPolicy { offline },
-        test,
-        keep_work,
-        cpu_count: std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+    let identities = IdentityCache::load(&store_root(global)?.join(IDENTITY_CACHE_FILE));
+    Ok(Context {
+        workspace,
+        build_platform: build_platform()?,
         machine_path: std::env::var("PATH")
             .unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into()),
-        workspace,
-        store,
-        sources,
+        output_channel,
+        channels: channel_sources,
+        identities,
     })
+}
+
+/// End of a command: keep the toolchain identities it learnt (an optimisation; failures are only logged).
+pub fn finish(ctx: &Context) {
+    if let Err(err) = ctx.identities.save() {
+        tracing::debug!("toolchain identity cache not saved: {err}");
+    }
+}
+
+/// The store, source cache, work and package dirs of a building command.
+pub fn workshop(global: &Global) -> miette::Result<Workshop> {
+    Ok(Workshop::new(open_store(global)?))
+}
+
+/// Whether downloads are forbidden: `--offline` or `ARCHI_OFFLINE=1`.
+pub fn offline(flag: bool) -> bool {
+    flag || std::env::var(env_vars::ARCHI_OFFLINE).is_ok_and(|v| v == "1")
+}
+
+/// `CPU_COUNT`: the caller's `CPU_COUNT` when it is a positive number (as conda-build reads it), else the
+/// machine's core count.
+pub fn cpu_count() -> usize {
+    std::env::var(env_vars::CPU_COUNT)
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
 }
 
 /// `path` made absolute against the current directory (it need not exist).

@@ -1,97 +1,160 @@
-//! `archi solve [NAME...]`: the workspace's recipe graph in build waves, with each node's store state.
+//! `archi solve [NAME|DIR...] [--all] [--target-platform P]... [--format text|json|dot]`: the graph of the
+//! named recipes (and every workspace recipe they need) in build waves, each node with its store state, without
+//! building. Requirements left to channels are listed in the first wave with state `channel`.
 
-use miette::IntoDiagnostic;
 use rattler_conda_types::Subdir;
+use serde_json::json;
 
-use super::settings::{self, BuildFlags, Global};
-use crate::build::{self, RunPins, TestMode};
-use crate::graph;
-use crate::recipe;
+use super::settings::{self, ContextFlags, Global};
+use crate::schedule::{self, NodeState, Selection};
+
+/// Output formats of `archi solve`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Waves as indented lines.
+    Text,
+    /// `{"waves": [[{"name", "version", "platform", "state", "key", "reason"}, ...], ...]}`.
+    Json,
+    /// Graphviz: one node per build, an edge from each dependency to the node that needs it.
+    Dot,
+}
 
 /// Arguments of `archi solve`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Packages to reach (default: every recipe in the workspace); their recipe dependencies are included.
-    pub names: Vec<String>,
-    /// Platform to order for (default: this machine's).
+    /// Package names or recipe directories to reach (default: every recipe); what they need is included.
+    pub recipes: Vec<String>,
+    /// Every recipe of the workspace.
     #[arg(long)]
-    pub target_platform: Option<Subdir>,
+    pub all: bool,
+    /// Platforms to solve for, repeatable (default: this machine's).
+    #[arg(long = "target-platform")]
+    pub target_platforms: Vec<Subdir>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// More channels for requirements no recipe provides, after the output channel.
+    #[arg(long = "channel", short = 'c')]
+    pub channels: Vec<String>,
+    /// Output channel (default: the workspace's).
+    #[arg(long, short)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 /// Print the waves.
 pub fn run(args: Args, global: &Global) -> miette::Result<()> {
-    let cwd = std::env::current_dir().into_diagnostic()?;
-    let workspace = crate::workspace::Workspace::discover(&cwd)?;
-    let flags = BuildFlags {
-        output: None,
-        channels: Vec::new(),
-        target_platform: args.target_platform,
-        test: TestMode::Skip,
-        keep_work: false,
-        offline: true,
+    let Args {
+        recipes,
+        all,
+        target_platforms,
+        format,
+        channels,
+        output,
+    } = args;
+    let (dirs, names) = super::split_roots(&recipes);
+    let cwd = std::env::current_dir().map_err(|e| miette::miette!("{e}"))?;
+    let start = dirs.first().cloned().unwrap_or(cwd);
+    let ctx = settings::context(global, ContextFlags { output, channels }, &start)?;
+    let platforms = if target_platforms.is_empty() {
+        vec![ctx.build_platform]
+    } else {
+        target_platforms
     };
-    let settings = settings::build_settings(global, flags, &workspace.root)?;
-    let loaded = workspace
-        .recipe_dirs()
+    let selection = Selection {
+        all: all || recipes.is_empty(),
+        names,
+        dirs,
+        platforms,
+        with_deps: true,
+    };
+    let ws = schedule::prepare(&ctx, &selection)?;
+    let waves = ws.graph.waves()?;
+    let store = settings::open_store(global)?;
+    let states = schedule::states(&ctx, &store, &ws, &waves)?;
+    settings::finish(&ctx);
+    let entry = |n: usize| {
+        let node = &ws.graph.nodes[n];
+        let (state, key, reason) = match &states[&n] {
+            NodeState::Cached { key } => ("cached", Some(key.to_string()), None),
+            NodeState::Build { key, reason } => (
+                "build",
+                key.as_ref().map(ToString::to_string),
+                Some(reason.clone()),
+            ),
+        };
+        json!({
+            "name": node.name,
+            "version": node.version,
+            "platform": node.subdir.as_str(),
+            "state": state,
+            "key": key,
+            "reason": reason,
+        })
+    };
+    let channel_entries = ws.from_channels.iter().map(|((name, platform), version)| {
+        json!({"name": name, "version": version, "platform": platform.as_str(), "state": "channel", "key": null, "reason": null})
+    });
+    let mut out_waves: Vec<Vec<serde_json::Value>> = waves
         .iter()
-        .map(|d| recipe::load(d))
-        .collect::<Result<Vec<_>, _>>()?;
-    let rendered = loaded
-        .iter()
-        .map(|r| build::render_recipe(r, &settings))
-        .collect::<Result<Vec<_>, _>>()?;
-    let nodes: Vec<_> = rendered.iter().map(super::build::graph_node).collect();
-    let wanted = closure(&nodes, &args.names)?;
-    let waves = graph::waves(&nodes)?;
-    for (n, wave) in waves.iter().enumerate() {
-        let members: Vec<usize> = wave.iter().copied().filter(|i| wanted[*i]).collect();
-        if members.is_empty() {
-            continue;
-        }
-        println!("wave {}", n + 1);
-        for i in members {
-            let state =
-                match build::plan(&loaded[i], rendered[i].clone(), &settings, &RunPins::new()) {
-                    Ok(plan)
-                        if settings
-                            .store
-                            .lookup(&plan.key)
-                            .into_diagnostic()?
-                            .is_some() =>
-                    {
-                        "in store"
-                    }
-                    Ok(_) => "to build",
-                    // An environment that cannot be solved yet: its dependencies are in an earlier wave.
-                    Err(build::BuildError::Prefix { .. }) => {
-                        "to build (dependencies not yet built)"
-                    }
-                    Err(err) => return Err(err.into()),
-                };
-            println!("  {:<24} {state}", rendered[i].name);
-        }
+        .map(|w| w.iter().map(|&n| entry(n)).collect())
+        .collect();
+    if out_waves.is_empty() {
+        out_waves.push(Vec::new());
     }
-    Ok(())
-}
-
-/// Which nodes `names` need (all when empty).
-fn closure(nodes: &[graph::GraphNode], names: &[String]) -> miette::Result<Vec<bool>> {
-    let mut wanted = vec![names.is_empty(); nodes.len()];
-    let mut stack: Vec<String> = names.to_vec();
-    while let Some(name) = stack.pop() {
-        let i = nodes
-            .iter()
-            .position(|n| n.name == name)
-            .ok_or_else(|| miette::miette!("no recipe in the workspace produces `{name}`"))?;
-        if !std::mem::replace(&mut wanted[i], true) {
-            stack.extend(
-                nodes[i]
-                    .requires
-                    .iter()
-                    .filter(|r| nodes.iter().any(|n| &n.name == *r))
-                    .cloned(),
-            );
+    out_waves[0].extend(channel_entries);
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&json!({ "waves": out_waves }))
+            .map_err(|e| miette::miette!("{e}"))?,
+        Format::Text => {
+            let mut lines = Vec::new();
+            for (i, wave) in out_waves.iter().enumerate() {
+                lines.push(format!("wave {}", i + 1));
+                for e in wave {
+                    let what = format!(
+                        "{} {} {}",
+                        e["name"].as_str().unwrap_or(""),
+                        e["version"].as_str().unwrap_or(""),
+                        e["platform"].as_str().unwrap_or("")
+                    );
+                    let mut line = format!("  {what:<44} {:<7}", e["state"].as_str().unwrap_or(""));
+                    if let Some(key) = e["key"].as_str() {
+                        line.push_str(&format!(" {}", &key[..12.min(key.len())]));
+                    }
+                    if let Some(reason) = e["reason"].as_str() {
+                        line.push_str(&format!(" ({reason})"));
+                    }
+                    lines.push(line);
+                }
+            }
+            lines.join("\n")
         }
-    }
-    Ok(wanted)
+        Format::Dot => {
+            let id = |n: usize| format!("\"{}\"", ws.graph.nodes[n].label());
+            let mut lines = vec![
+                "digraph archi {".to_string(),
+                "  rankdir=LR;".into(),
+                "  node [shape=box];".into(),
+            ];
+            for wave in &waves {
+                for &n in wave {
+                    let e = entry(n);
+                    lines.push(format!(
+                        "  {} [label=\"{}\\n{}\\n{}\"];",
+                        id(n),
+                        e["name"].as_str().unwrap_or(""),
+                        e["platform"].as_str().unwrap_or(""),
+                        e["state"].as_str().unwrap_or("")
+                    ));
+                }
+            }
+            for (n, deps) in ws.graph.deps.iter().enumerate() {
+                for &d in deps {
+                    lines.push(format!("  {} -> {};", id(d), id(n)));
+                }
+            }
+            lines.push("}".into());
+            lines.join("\n")
+        }
+    };
+    super::print_out(&text)
 }

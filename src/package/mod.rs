@@ -7,6 +7,7 @@
 //!    `<name>-<version>-<build>.conda` (CEP 36: a stored ZIP of `metadata.json`, `pkg-*.tar.zst`,
 //!    `info-*.tar.zst`) with `rattler_package_streaming`, byte-for-byte reproducibly.
 
+mod depends;
 mod info;
 pub mod paths;
 mod relocate;
@@ -20,6 +21,7 @@ use rattler_conda_types::compression_level::CompressionLevel;
 use rattler_conda_types::package::{FileMode, RunExportsJson};
 use rattler_conda_types::{NoArchType, PackageName, Subdir, VersionWithSource};
 
+pub use depends::{depends, is_elf, run_exports_of, DependsInput};
 pub use info::index_json;
 pub use paths::{paths_json, prefix_mode, relative_link_target};
 pub use relocate::{relocate, relocate_runpath};

@@ -124,6 +124,9 @@ pub enum PrefixError {
 pub struct SolveRequest<'a> {
     /// The requested packages (e.g. `b >=1`, `__glibc >=2.17`).
     pub specs: &'a [MatchSpec],
+    /// Records solved before every channel (the packages of the current run, read from the store): with strict
+    /// priority, a name they hold comes only from them.
+    pub run_records: &'a [RepoDataRecord],
     /// Channels in priority order: the first channel that has a package name is the only one it is taken from
     /// (strict channel priority, as conda does).
     pub channels: &'a [ChannelSource],
@@ -149,7 +152,7 @@ pub fn solve(req: &SolveRequest) -> Result<Vec<RepoDataRecord>, PrefixError> {
         return Ok(Vec::new());
     }
     // One record list per channel, in priority order; remote channels are filled in below.
-    let mut per_channel: Vec<Vec<RepoDataRecord>> = Vec::with_capacity(req.channels.len() + 1);
+    let mut per_channel: Vec<Vec<RepoDataRecord>> = Vec::with_capacity(req.channels.len() + 2);
     let mut remote: Vec<usize> = Vec::new();
     for (index, source) in req.channels.iter().enumerate() {
         match source.local_dir() {
@@ -174,6 +177,9 @@ pub fn solve(req: &SolveRequest) -> Result<Vec<RepoDataRecord>, PrefixError> {
         per_channel.push(unattributed);
     }
 
+    if !req.run_records.is_empty() {
+        per_channel.insert(0, req.run_records.to_vec());
+    }
     let task = SolverTask {
         specs: req.specs.to_vec(),
         virtual_packages: req.virtual_packages.clone(),
@@ -203,6 +209,60 @@ pub fn solve(req: &SolveRequest) -> Result<Vec<RepoDataRecord>, PrefixError> {
             .then_with(|| a.url.cmp(&b.url))
     });
     Ok(records)
+}
+
+/// Which of `names` the `channels` offer for `platform` (or `noarch`), each with the highest version offered:
+/// local channels are read from disk, remote ones queried through a fresh gateway for just these names.
+///
+/// Errors: as [`solve`] for channels that cannot be read.
+pub fn available(
+    channels: &[ChannelSource],
+    platform: Subdir,
+    names: &std::collections::BTreeSet<String>,
+) -> Result<std::collections::BTreeMap<String, String>, PrefixError> {
+    let mut best: std::collections::BTreeMap<String, rattler_conda_types::Version> =
+        std::collections::BTreeMap::new();
+    let note = |best: &mut std::collections::BTreeMap<String, rattler_conda_types::Version>,
+                record: &RepoDataRecord| {
+        let name = record.package_record.name.as_normalized();
+        if names.contains(name) {
+            let version = record.package_record.version.version().clone();
+            let slot = best
+                .entry(name.to_string())
+                .or_insert_with(|| version.clone());
+            if version > *slot {
+                *slot = version;
+            }
+        }
+    };
+    if names.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut remote = Vec::new();
+    for source in channels {
+        match source.local_dir() {
+            Some(dir) => channel::read_local(source, &dir, platform)?
+                .iter()
+                .for_each(|r| note(&mut best, r)),
+            None => remote.push(source),
+        }
+    }
+    let found: std::collections::BTreeSet<String> = best.keys().cloned().collect();
+    let missing: std::collections::BTreeSet<rattler_conda_types::PackageName> = names
+        .iter()
+        .filter(|n| !found.contains(*n))
+        .filter_map(|n| rattler_conda_types::PackageName::try_from(n.as_str()).ok())
+        .collect();
+    if !remote.is_empty() && !missing.is_empty() {
+        let fetched = block_on("fetching repodata", || {
+            channel::query_remote(&remote, platform, missing)
+        })??;
+        fetched.iter().flatten().for_each(|r| note(&mut best, r));
+    }
+    Ok(best
+        .into_iter()
+        .map(|(name, version)| (name, version.to_string()))
+        .collect())
 }
 
 /// Installs exactly `records` into `prefix` for `platform`, taking package contents from (and caching them in)

@@ -179,6 +179,7 @@ fn solve_in(
     let glibc = glibc.map(|v| Version::from_str(v).unwrap());
     solve(&SolveRequest {
         specs: &specs,
+        run_records: &[],
         channels,
         platform: Subdir::Linux64,
         virtual_packages: virtual_packages(Subdir::Linux64, glibc.as_ref()),

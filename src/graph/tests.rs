@@ -1,0 +1,150 @@
+use super::*;
+
+/// (name, noarch, requirements) of one fixture recipe.
+type Fixture<'a> = (&'a str, bool, &'a [(DepKind, &'a str)]);
+
+/// (name, noarch, requires) per recipe; describe renders the same for every target.
+fn recipes(list: &[Fixture]) -> (BTreeMap<String, usize>, Vec<NodeSpec>) {
+    let specs: Vec<NodeSpec> = list
+        .iter()
+        .map(|(name, noarch, reqs)| NodeSpec {
+            name: name.to_string(),
+            version: "1".into(),
+            noarch: *noarch,
+            requires: reqs.iter().map(|(k, n)| (*k, n.to_string())).collect(),
+        })
+        .collect();
+    let providers = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.clone(), i))
+        .collect();
+    (providers, specs)
+}
+
+fn expand(list: &[Fixture], roots: &[(usize, Subdir)]) -> Graph {
+    let (providers, specs) = recipes(list);
+    Graph::expand::<()>(roots, &providers, Subdir::Linux64, |r, _| {
+        Ok(Some(specs[r].clone()))
+    })
+    .unwrap()
+}
+
+fn named_waves(graph: &Graph) -> Vec<Vec<String>> {
+    graph
+        .waves()
+        .unwrap()
+        .iter()
+        .map(|w| w.iter().map(|&n| graph.nodes[n].label()).collect())
+        .collect()
+}
+
+#[test]
+fn orders_the_bootstrap_libraries_in_waves() {
+    use DepKind::*;
+    let list: &[Fixture] = &[
+        ("readline", false, &[(Host, "ncurses")]),
+        ("zlib", false, &[]),
+        (
+            "python",
+            false,
+            &[(Host, "zlib"), (Host, "readline"), (Host, "openssl")],
+        ),
+        ("ncurses", false, &[]),
+        (
+            "openssl",
+            false,
+            &[(Host, "zlib"), (Run, "ca-certificates")],
+        ),
+    ];
+    let roots: Vec<(usize, Subdir)> = (0..list.len()).map(|i| (i, Subdir::Linux64)).collect();
+    let graph = expand(list, &roots);
+    assert_eq!(
+        named_waves(&graph),
+        vec![
+            vec!["ncurses (linux-64)", "zlib (linux-64)"],
+            vec!["openssl (linux-64)", "readline (linux-64)"],
+            vec!["python (linux-64)"],
+        ]
+    );
+    assert_eq!(graph.external.len(), 1);
+    assert_eq!(graph.external[0].name, "ca-certificates");
+}
+
+#[test]
+fn a_cross_build_pulls_in_its_build_requirement_for_the_build_platform() {
+    use DepKind::*;
+    let list: &[Fixture] = &[
+        ("gen", false, &[]),
+        ("lib", false, &[(Build, "gen"), (Host, "zlib")]),
+        ("zlib", false, &[]),
+    ];
+    let graph = expand(list, &[(1, Subdir::LinuxAarch64)]);
+    assert_eq!(
+        named_waves(&graph),
+        vec![
+            vec!["gen (linux-64)", "zlib (linux-aarch64)"],
+            vec!["lib (linux-aarch64)"],
+        ]
+    );
+}
+
+#[test]
+fn a_noarch_output_is_one_node_for_every_target() {
+    use DepKind::*;
+    let list: &[Fixture] = &[("pure", true, &[]), ("app", false, &[(Run, "pure")])];
+    let graph = expand(
+        list,
+        &[
+            (1, Subdir::Linux64),
+            (1, Subdir::LinuxAarch64),
+            (0, Subdir::LinuxAarch64),
+        ],
+    );
+    assert_eq!(
+        named_waves(&graph),
+        vec![
+            vec!["pure (noarch)"],
+            vec!["app (linux-64)", "app (linux-aarch64)"],
+        ]
+    );
+}
+
+#[test]
+fn a_cycle_names_every_member_and_edge() {
+    use DepKind::*;
+    let list: &[Fixture] = &[
+        ("a", false, &[(Host, "b")]),
+        ("b", false, &[(Host, "c")]),
+        ("c", false, &[(Run, "a")]),
+        ("d", false, &[(Host, "d")]),
+    ];
+    let roots: Vec<(usize, Subdir)> = (0..4).map(|i| (i, Subdir::Linux64)).collect();
+    let err = expand(list, &roots).waves().unwrap_err();
+    assert_eq!(
+        err.members,
+        ["a (linux-64)", "b (linux-64)", "c (linux-64)"]
+    );
+    assert_eq!(
+        err.edges,
+        [
+            "a (linux-64) → b (linux-64)",
+            "b (linux-64) → c (linux-64)",
+            "c (linux-64) → a (linux-64)"
+        ]
+    );
+}
+
+#[test]
+fn a_skipped_recipe_leaves_its_requirement_to_channels() {
+    let (providers, specs) = recipes(&[("a", false, &[(DepKind::Host, "b")]), ("b", false, &[])]);
+    let graph = Graph::expand::<()>(
+        &[(0, Subdir::Linux64)],
+        &providers,
+        Subdir::Linux64,
+        |r, _| Ok((r == 0).then(|| specs[r].clone())),
+    )
+    .unwrap();
+    assert_eq!(graph.nodes.len(), 1);
+    assert_eq!(graph.external[0].name, "b");
+}

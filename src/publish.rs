@@ -1,0 +1,65 @@
+//! Where finished packages go: a [`Sink`] the scheduler calls once per node, for built and for cached packages
+//! alike (a cached package missing from the sink is published again). The local channel is the sink today;
+//! remote servers (quetz, anaconda.org, object stores) are further sinks behind the same trait.
+
+use std::path::{Path, PathBuf};
+
+use crate::channel::{self, ChannelError};
+use crate::store::StoreEntry;
+
+/// A destination for packages. Must be safe to call from several builds at once.
+pub trait Sink: Send + Sync {
+    /// Make sure `entry`'s artifact is published (idempotent).
+    ///
+    /// Errors: the sink's own, naming the artifact and the destination.
+    fn publish(&self, entry: &StoreEntry) -> Result<(), ChannelError>;
+
+    /// A short description for messages (`channel /path/to/channels/local`).
+    fn describe(&self) -> String;
+}
+
+/// A local conda channel directory, written under its lock with atomic index updates (see [`channel::publish`]).
+#[derive(Debug, Clone)]
+pub struct LocalChannel {
+    dir: PathBuf,
+}
+
+impl LocalChannel {
+    /// The channel at `dir` (created on first publish).
+    pub fn new(dir: &Path) -> LocalChannel {
+        LocalChannel {
+            dir: dir.to_path_buf(),
+        }
+    }
+}
+
+impl Sink for LocalChannel {
+    fn publish(&self, entry: &StoreEntry) -> Result<(), ChannelError> {
+        let published = self
+            .dir
+            .join(&entry.manifest.subdir)
+            .join(&entry.manifest.artifact);
+        if published.is_file() && repodata_lists(&self.dir, entry) {
+            return Ok(());
+        }
+        channel::publish(&self.dir, &entry.artifact_path()).map(|_| ())
+    }
+
+    fn describe(&self) -> String {
+        format!("channel {}", self.dir.display())
+    }
+}
+
+/// Whether `<channel>/<subdir>/repodata.json` lists the entry's artifact (a file copied in by a run that died
+/// before re-indexing is published again).
+fn repodata_lists(dir: &Path, entry: &StoreEntry) -> bool {
+    channel::read_repodata(dir, &entry.manifest.subdir)
+        .map(|repodata| {
+            repodata
+                .conda_packages
+                .keys()
+                .chain(repodata.packages.keys())
+                .any(|file| file.to_string() == entry.manifest.artifact)
+        })
+        .unwrap_or(false)
+}
