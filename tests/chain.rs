@@ -2,16 +2,19 @@
 //!
 //! 1. Seed the source cache with `scripts/seed-sources.sh` (the only step that reaches a registry: Debian's
 //!    archive, through apt).
-//! 2. `archi build` the seven libraries into a fresh channel.
-//! 3. Real clients: conda-package-handling extracts every archive; py-rattler solves and installs all seven into
-//!    a fresh prefix whose path length differs from the build prefix; xz, bzip2 and openssl run from there and a
-//!    C program links against its libz.
-//! 4. A second build is all `cached`; one changed byte in ncurses' build script rebuilds ncurses and readline,
-//!    nothing else.
+//! 2. `archi solve --all` for both platforms: every library after what it needs, all to build.
+//! 3. One `archi build --all` for linux-64 and linux-aarch64 (concurrent builds, one jobserver) into a fresh
+//!    channel, with a log per build and `timeline.svg` beside the channel.
+//! 4. Real clients: conda-package-handling extracts every archive; py-rattler solves and installs all seven into
+//!    a fresh prefix whose path length differs from the build prefix, for each platform; xz, bzip2 and openssl
+//!    run from there (under qemu for linux-aarch64) and a C program links against its libz.
+//! 5. `archi solve` now says cached; a second build is all `cached`; one changed byte in ncurses' build script
+//!    rebuilds ncurses and readline on both platforms, nothing else.
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use common::{archi, ok, run};
 
@@ -45,34 +48,87 @@ pub fn seed_sources(store: &Path) {
     assert!(out.status.success(), "seeding the sources failed");
 }
 
-fn build(ws: &Path, store: &Path, extra: &[&str]) -> Vec<(String, String)> {
-    let dirs: Vec<PathBuf> = RECIPES.iter().map(|r| ws.join("recipes").join(r)).collect();
-    let stdout = ok(archi(store)
+/// Both platforms, as every run here uses them.
+const BOTH: [&str; 4] = [
+    "--target-platform",
+    "linux-64",
+    "--target-platform",
+    "linux-aarch64",
+];
+
+/// `archi build --all` for both platforms with `--json`: (name, platform) → outcome.
+fn build_all(ws: &Path, store: &Path) -> BTreeMap<(String, String), String> {
+    let out = run(archi(store)
         .current_dir(ws)
-        .arg("build")
-        .args(extra)
-        .args(&dirs));
-    stdout
-        .lines()
-        .filter_map(|l| {
-            let mut words = l.split_whitespace();
-            Some((words.next()?.to_string(), words.next()?.to_string()))
+        .args(["build", "--all", "--json"])
+        .args(BOTH));
+    assert!(out.status.success(), "archi build --all failed");
+    common::outcomes(&common::events(&out.stdout))
+}
+
+/// One entry of `archi solve --format json`: (name, platform, state, key).
+type SolveEntry = (String, String, String, Option<String>);
+
+/// `archi solve --all --format json` for both platforms: per wave, (name, platform, state, key).
+fn solve_all(ws: &Path, store: &Path) -> Vec<Vec<SolveEntry>> {
+    let out = ok(archi(store)
+        .current_dir(ws)
+        .args(["solve", "--all", "--format", "json"])
+        .args(BOTH));
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    json["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            w.as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["name"].as_str().unwrap().to_string(),
+                        e["platform"].as_str().unwrap().to_string(),
+                        e["state"].as_str().unwrap().to_string(),
+                        e["key"].as_str().map(str::to_string),
+                    )
+                })
+                .collect()
         })
         .collect()
 }
 
-fn states(results: &[(String, String)], state: &str) -> Vec<String> {
-    let mut names: Vec<String> = results
+/// The wave each (name, platform) is in.
+fn wave_of(waves: &[Vec<SolveEntry>]) -> BTreeMap<(String, String), usize> {
+    waves
         .iter()
-        .filter(|(s, _)| s == state)
-        .map(|(_, label)| label.rsplitn(3, '-').nth(2).unwrap().to_string())
+        .enumerate()
+        .flat_map(|(i, w)| {
+            w.iter()
+                .map(move |(n, p, _, _)| ((n.clone(), p.clone()), i))
+        })
+        .collect()
+}
+
+/// Names (sorted, with repeats for both platforms) whose outcome is `state`.
+fn states(results: &BTreeMap<(String, String), String>, state: &str) -> Vec<String> {
+    results
+        .iter()
+        .filter(|(_, s)| *s == state)
+        .map(|((name, platform), _)| format!("{name} {platform}"))
+        .collect()
+}
+
+fn all_nodes() -> Vec<String> {
+    let mut all: Vec<String> = RECIPES
+        .iter()
+        .flat_map(|r| [format!("{r} linux-64"), format!("{r} linux-aarch64")])
         .collect();
-    names.sort();
-    names
+    all.sort();
+    all
 }
 
 #[test]
-fn seven_libraries_build_install_and_rebuild_from_the_store() {
+fn seven_libraries_for_both_platforms_build_install_and_rebuild_from_the_store() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
     fs_err::create_dir_all(&ws).unwrap();
@@ -80,10 +136,29 @@ fn seven_libraries_build_install_and_rebuild_from_the_store() {
     let store = tmp.path().join("store");
     seed_sources(&store);
 
-    let first = build(&ws, &store, &[]);
-    let mut all: Vec<String> = RECIPES.iter().map(|s| s.to_string()).collect();
-    all.sort();
-    assert_eq!(states(&first, "built"), all, "{first:?}");
+    // The plan: 14 nodes, each after what it needs, all to build.
+    let before = solve_all(&ws, &store);
+    let waves = wave_of(&before);
+    assert_eq!(waves.len(), 14, "{before:?}");
+    assert!(before
+        .iter()
+        .flatten()
+        .all(|(_, _, state, _)| state == "build"));
+    for platform in ["linux-64", "linux-aarch64"] {
+        let at = |name: &str| waves[&(name.to_string(), platform.to_string())];
+        assert!(at("readline") > at("ncurses"), "{before:?}");
+    }
+
+    let first = build_all(&ws, &store);
+    assert_eq!(states(&first, "built"), all_nodes(), "{first:?}");
+    assert!(ws.join("channels/timeline.svg").is_file());
+    assert_eq!(
+        common::files_under(&ws.join("channels/logs"))
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "log"))
+            .count(),
+        14
+    );
 
     // Real clients install all seven into a fresh prefix and use them.
     let channel = ws.join("channels/local");
@@ -126,38 +201,46 @@ fn seven_libraries_build_install_and_rebuild_from_the_store() {
     }
     assert_ne!(prefix.as_os_str().len(), archi::build::PREFIX_LENGTH);
 
-    // Everything is cached the second time.
-    let second = build(&ws, &store, &[]);
-    assert_eq!(states(&second, "cached"), all, "{second:?}");
+    check_aarch64_packages(&ws, tmp.path());
 
-    // One byte in ncurses' script: ncurses and readline (which has ncurses in host) rebuild, nothing else.
+    // Now the plan says cached, with the keys of the builds, and a second build runs nothing.
+    let after = solve_all(&ws, &store);
+    assert!(
+        after
+            .iter()
+            .flatten()
+            .all(|(_, _, state, key)| state == "cached" && key.is_some()),
+        "{after:?}"
+    );
+    let second = build_all(&ws, &store);
+    assert_eq!(states(&second, "cached"), all_nodes(), "{second:?}");
+
+    // One byte in ncurses' script: ncurses and readline (which has ncurses in host) rebuild on both platforms,
+    // nothing else.
     let script = ws.join("recipes/ncurses/build.sh");
     let mut text = fs_err::read_to_string(&script).unwrap();
     text.push('\n');
     fs_err::write(&script, text).unwrap();
-    let third = build(&ws, &store, &[]);
+    let third = build_all(&ws, &store);
     assert_eq!(
         states(&third, "built"),
-        ["ncurses", "readline"],
+        [
+            "ncurses linux-64",
+            "ncurses linux-aarch64",
+            "readline linux-64",
+            "readline linux-aarch64"
+        ],
         "{third:?}"
     );
-    assert_eq!(states(&third, "cached").len(), 5, "{third:?}");
+    assert_eq!(states(&third, "cached").len(), 10, "{third:?}");
 
     ok(archi(&store).args(["store", "verify"]));
-
-    cross_build_for_aarch64(&ws, &store, tmp.path());
 }
 
-/// The same seven for linux-aarch64 with Debian's cross toolchain, in the same store and channel: every ELF file
-/// is AArch64, py-rattler installs them for linux-aarch64, xz/bzip2 and a cross-linked C program run under qemu,
-/// each subdir's repodata lists only its own, and the two platforms' builds never share a key.
-fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
-    let aarch64 = ["--target-platform", "linux-aarch64"];
-    let first = build(ws, store, &aarch64);
-    let mut all: Vec<String> = RECIPES.iter().map(|s| s.to_string()).collect();
-    all.sort();
-    assert_eq!(states(&first, "built"), all, "{first:?}");
-
+/// The seven built for linux-aarch64 with Debian's cross toolchain, in the same channel: every ELF file is
+/// AArch64, py-rattler installs them for linux-aarch64, xz/bzip2 and a cross-linked C program run under qemu, and
+/// each subdir's repodata lists only its own.
+fn check_aarch64_packages(ws: &Path, tmp: &Path) {
     let channel = ws.join("channels/local");
     let mut elf_files = 0;
     for archive in fs_err::read_dir(channel.join("linux-aarch64")).unwrap() {
@@ -237,17 +320,4 @@ fn cross_build_for_aarch64(ws: &Path, store: &Path, tmp: &Path) {
         out.status.success(),
         "real clients rejected the linux-aarch64 packages"
     );
-
-    // Cached per platform: aarch64 again is cached, linux-64 is still its own (cached) builds, keys differ.
-    let again = build(ws, store, &aarch64);
-    assert_eq!(states(&again, "cached"), all, "{again:?}");
-    let native = build(ws, store, &[]);
-    assert_eq!(states(&native, "cached"), all, "{native:?}");
-    let native_labels: Vec<&String> = native.iter().map(|(_, l)| l).collect();
-    for (_, label) in &again {
-        assert!(
-            !native_labels.contains(&label),
-            "{label} is shared by linux-64 and linux-aarch64"
-        );
-    }
 }

@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use common::{archi, files_under, ok, run, store_entries};
+use common::{archi, files_under, ok, run, store_entries, Workspace};
 
 /// Every bad recipe gives a report with file:line:col, exit code 1, and writes nothing to store or channel.
 #[test]
@@ -31,48 +31,6 @@ fn bad_recipes_report_the_span_and_write_nothing() {
         assert!(files_under(&channel).is_empty());
         insta::assert_snapshot!(stderr);
     });
-}
-
-/// A minimal workspace in a temp dir: archi.toml, the repository's pins.toml, and recipes written by the test.
-struct Workspace {
-    dir: tempfile::TempDir,
-}
-
-impl Workspace {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        fs_err::write(
-            dir.path().join("archi.toml"),
-            "[workspace]\noutput = \"channel\"\n",
-        )
-        .unwrap();
-        fs_err::copy(
-            common::repo().join("pins.toml"),
-            dir.path().join("pins.toml"),
-        )
-        .unwrap();
-        Workspace { dir }
-    }
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-    fn store(&self) -> PathBuf {
-        self.path().join("store")
-    }
-    fn channel(&self) -> PathBuf {
-        self.path().join("channel")
-    }
-    fn recipe(&self, name: &str, toml: &str) -> PathBuf {
-        let dir = self.path().join("recipes").join(name);
-        fs_err::create_dir_all(&dir).unwrap();
-        fs_err::write(dir.join("recipe.toml"), toml).unwrap();
-        dir
-    }
-    fn archi(&self) -> std::process::Command {
-        let mut cmd = archi(&self.store());
-        cmd.current_dir(self.path());
-        cmd
-    }
 }
 
 fn sha256(path: &Path) -> String {

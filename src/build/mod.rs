@@ -289,7 +289,13 @@ impl BuildLog {
         if let Some(dir) = path.parent() {
             fs_err::create_dir_all(dir).map_err(io_err("creating the log directory", dir))?;
         }
-        let file = fs_err::File::create(path).map_err(io_err("creating the build log", path))?;
+        // Truncated once, then appended to: the script's and the tests' output go to the same file through
+        // their own descriptors, so every writer must append.
+        fs_err::File::create(path).map_err(io_err("creating the build log", path))?;
+        let file = fs_err::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(io_err("opening the build log", path))?;
         Ok(BuildLog {
             path: path.to_path_buf(),
             file,

@@ -70,9 +70,15 @@ pub fn finish(ctx: &Context, report: &RunReport, mode: DisplayMode) -> miette::R
         if let Some(dir) = path.parent() {
             fs_err::create_dir_all(dir).map_err(|e| miette::miette!("{e}"))?;
         }
-        let tmp = path.with_extension("svg.tmp");
-        fs_err::write(&tmp, svg).map_err(|e| miette::miette!("{e}"))?;
-        fs_err::rename(&tmp, &path).map_err(|e| miette::miette!("{e}"))?;
+        // A private temp file and a rename: two runs finishing at once each leave a whole picture.
+        let dir = path.parent().unwrap_or(std::path::Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+        tmp.write_all(svg.as_bytes())
+            .and_then(|()| tmp.as_file().sync_all())
+            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+        tmp.persist(&path)
+            .map_err(|e| miette::miette!("cannot write {}: {}", path.display(), e.error))?;
         if mode != DisplayMode::Json {
             eprintln!("timeline: {}", path.display());
         }

@@ -60,7 +60,7 @@ const EXIT_FAILURE: u8 = 1;
 /// Parse arguments, run the command and turn errors into a report and a non-zero exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing(cli.verbose);
+    init_tracing(cli.verbose, cli.quiet);
     init_reports();
     let result = run(cli);
     if let Some(kb) = peak_memory_kb() {
@@ -143,12 +143,16 @@ fn init_reports() {
     }));
 }
 
-fn init_tracing(verbose: u8) {
+/// Log lines on stderr beside the display: warnings by default, `-v` info, `-vv` debug, `-q` errors only;
+/// `ARCHI_LOG` overrides.
+fn init_tracing(verbose: u8, quiet: bool) {
     use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::EnvFilter;
-    let default = match verbose {
-        0 => "archi=info",
-        1 => "archi=debug",
+    let default = match (quiet, verbose) {
+        (true, _) => "archi=error",
+        (false, 0) => "archi=warn",
+        (false, 1) => "archi=info",
+        (false, 2) => "archi=debug",
         _ => "debug",
     };
     let filter = std::env::var(env_vars::ARCHI_LOG).unwrap_or_else(|_| default.to_string());

@@ -10,7 +10,11 @@ fn setup(extra_pins: &str) -> (tempfile::TempDir, Context, LoadedRecipe) {
     let dir = tempfile::tempdir().unwrap();
     fs_err::write(dir.path().join("archi.toml"), "[workspace]\n").unwrap();
     let pins = fs_err::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/pins.toml")).unwrap();
-    fs_err::write(dir.path().join("pins.toml"), format!("{extra_pins}\n{pins}")).unwrap();
+    fs_err::write(
+        dir.path().join("pins.toml"),
+        format!("{extra_pins}\n{pins}"),
+    )
+    .unwrap();
     let recipe = dir.path().join("recipes/demo");
     fs_err::create_dir_all(&recipe).unwrap();
     fs_err::write(

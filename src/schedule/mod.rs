@@ -124,7 +124,14 @@ pub fn prepare(ctx: &Context, selection: &Selection) -> Result<Workset, Schedule
     let root_dirs: Vec<PathBuf> = selection.dirs.iter().map(|d| canonical(d)).collect();
     let mut dirs = selection.dirs.clone();
     if selection.all || selection.with_deps || !selection.names.is_empty() {
-        dirs.extend(ctx.workspace.recipe_dirs());
+        // Shown relative to the current directory when inside it, as a user would type them.
+        let cwd = std::env::current_dir().ok().map(|d| canonical(&d));
+        dirs.extend(ctx.workspace.recipe_dirs().into_iter().map(|d| {
+            cwd.as_deref()
+                .and_then(|cwd| d.strip_prefix(cwd).ok())
+                .map(Path::to_path_buf)
+                .unwrap_or(d)
+        }));
     }
     let mut seen = BTreeSet::new();
     dirs.retain(|d| seen.insert(canonical(d)));

@@ -81,3 +81,82 @@ pub fn store_entries(store: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// A minimal workspace in a temp dir: archi.toml (output channel `channel`), the repository's pins.toml, and
+/// recipes written by the test.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    /// An empty workspace.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(
+            dir.path().join("archi.toml"),
+            "[workspace]\noutput = \"channel\"\n",
+        )
+        .unwrap();
+        fs_err::copy(repo().join("pins.toml"), dir.path().join("pins.toml")).unwrap();
+        Workspace { dir }
+    }
+    /// Its directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+    /// Its private store.
+    pub fn store(&self) -> PathBuf {
+        self.path().join("store")
+    }
+    /// Its output channel.
+    pub fn channel(&self) -> PathBuf {
+        self.path().join("channel")
+    }
+    /// Write `recipes/<name>/recipe.toml`.
+    pub fn recipe(&self, name: &str, toml: &str) -> PathBuf {
+        let dir = self.path().join("recipes").join(name);
+        fs_err::create_dir_all(&dir).unwrap();
+        fs_err::write(dir.join("recipe.toml"), toml).unwrap();
+        dir
+    }
+    /// `archi` in the workspace with its store.
+    pub fn archi(&self) -> Command {
+        let mut cmd = archi(&self.store());
+        cmd.current_dir(self.path());
+        cmd
+    }
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The JSON events of `archi build --json` output.
+pub fn events(stdout: &[u8]) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("a JSON event"))
+        .collect()
+}
+
+/// `(name, platform)` → outcome of every `finish` event.
+pub fn outcomes(
+    events: &[serde_json::Value],
+) -> std::collections::BTreeMap<(String, String), String> {
+    events
+        .iter()
+        .filter(|e| e["event"] == "finish")
+        .map(|e| {
+            (
+                (
+                    e["node"]["name"].as_str().unwrap().to_string(),
+                    e["node"]["platform"].as_str().unwrap().to_string(),
+                ),
+                e["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
