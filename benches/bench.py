@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """archi benchmarks, printed as medians of several runs (not a timed test; run by hand or in CI when it fits).
 
-    python3 benches/bench.py [--runs 5] [--archi target/release/archi]
+    python3 benches/bench.py [--runs 5] [--archi target/release/archi] [--store DIR]
+                             [--no-cached] [--no-scheduler | --scheduler-only] [--jobs-ratio] [--fixture]
 
 Figures:
   trivial overhead  wall time of `archi build` on a recipe whose script does almost nothing, minus the script's own
@@ -10,6 +11,14 @@ Figures:
                     tree cached, as after any earlier build of that source); "cold" also extracts the archive
   cached rebuild    `archi build` of all seven bootstrap recipes when the store has them, per recipe
   peak memory       archi's own peak RSS (VmHWM, logged by archi at debug level) during the zlib build
+  scheduler         in a copy of the workspace (the seven recipes, nothing else) whose store has all of them for
+                    linux-64 and linux-aarch64 (built first, untimed, if missing; the store of the cached-rebuild
+                    figure is reused): wall time of one `archi build --all` for both platforms when every node is
+                    cached (median of at least 10 runs), and of `archi solve --all ... --format json` as context.
+                    With --jobs-ratio (slow, ~25 min): the 14 builds from an empty store (sources seeded) with
+                    --jobs 1, then --jobs 2, their wall times and ratio, and the share of 0.5 s /proc/stat samples
+                    in which the machine was >= 1.8 cores busy (whole machine: keep it otherwise idle).
+                    --fixture: only the cached scheduler figures, on a workspace of two trivial recipes (quick).
 
 Where `rattler-build` is on PATH, the same script builds equivalent recipes (recipes/*/rattler-build.yaml are not
 needed: a generated recipe.yaml with the same script) with it in the same run and prints archi's figures as
@@ -26,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -46,6 +56,16 @@ build:
   script:
     - mkdir -p $PREFIX/share/bench && echo ok > $PREFIX/share/bench/ok.txt
 """
+FIXTURE_RECIPE = """
+[package]
+name = "{name}"
+version = "1.0"
+
+[build]
+script = "touch $PREFIX/x"
+"""
+PLATFORMS = ["linux-64", "linux-aarch64"]
+BUSY_CORES = 1.8
 BUILT = re.compile(r"^built\s.*\(([\d.]+) s, script ([\d.]+) s\)")
 
 
@@ -63,14 +83,27 @@ def archi_build(archi, ws, store, recipes, extra=()):
     return wall, script, (peak[-1] if peak else None), out.stdout
 
 
-def workspace(tmp):
-    ws = pathlib.Path(tmp, "ws")
+def workspace(tmp, name="ws", trivial=True):
+    ws = pathlib.Path(tmp, name)
     ws.mkdir()
     shutil.copy(REPO / "archi.toml", ws)
     shutil.copy(REPO / "pins.toml", ws)
     shutil.copytree(REPO / "recipes", ws / "recipes")
-    (ws / "recipes/bench-trivial").mkdir()
-    (ws / "recipes/bench-trivial/recipe.toml").write_text(TRIVIAL)
+    if trivial:
+        (ws / "recipes/bench-trivial").mkdir()
+        (ws / "recipes/bench-trivial/recipe.toml").write_text(TRIVIAL)
+    return ws
+
+
+def fixture_workspace(tmp):
+    """Two trivial recipes (`touch $PREFIX/x`), for a quick check of the cached scheduler figures."""
+    ws = pathlib.Path(tmp, "ws-fixture")
+    ws.mkdir()
+    shutil.copy(REPO / "archi.toml", ws)
+    shutil.copy(REPO / "pins.toml", ws)
+    for name in ("bench-fixture-a", "bench-fixture-b"):
+        (ws / "recipes" / name).mkdir(parents=True)
+        (ws / "recipes" / name / "recipe.toml").write_text(FIXTURE_RECIPE.format(name=name))
     return ws
 
 
@@ -79,6 +112,118 @@ def seed(archi, store, downloads):
     if downloads:
         env["ARCHI_DOWNLOADS"] = downloads
     run(["bash", str(REPO / "scripts/seed-sources.sh")], env=env)
+
+
+def platform_args():
+    return [arg for p in PLATFORMS for arg in ("--target-platform", p)]
+
+
+def build_all(archi, ws, store, extra=()):
+    """`archi build --all` for both platforms (JSON events); returns wall seconds and {(name, platform): outcome}."""
+    env = dict(os.environ, ARCHI_STORE=str(store))
+    start = time.perf_counter()
+    proc = subprocess.run(
+        [archi, "build", "--all", *platform_args(), "--json", "--test", "skip", *extra],
+        cwd=ws, env=env, capture_output=True, text=True,
+    )
+    wall = time.perf_counter() - start
+    events = [json.loads(l) for l in proc.stdout.splitlines() if l.startswith("{")]
+    outcomes = {
+        (e["node"]["name"], e["node"]["platform"]): e["outcome"] for e in events if e.get("event") == "finish"
+    }
+    if proc.returncode != 0:
+        raise SystemExit(f"archi build --all failed ({proc.returncode}): {outcomes}\n{proc.stderr[-4000:]}")
+    return wall, outcomes
+
+
+def solve_all(archi, ws, store):
+    env = dict(os.environ, ARCHI_STORE=str(store))
+    start = time.perf_counter()
+    out = run([archi, "solve", "--all", *platform_args(), "--format", "json"], cwd=ws, env=env)
+    wall = time.perf_counter() - start
+    return wall, json.loads(out.stdout)
+
+
+class CpuSampler:
+    """Samples /proc/stat every `period` s; each sample is the machine's busy cores over the preceding period."""
+
+    def __init__(self, period=0.5):
+        self.period = period
+        self.samples = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _read():
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        # user nice system idle iowait irq softirq steal (guest time is already counted in user).
+        total = sum(fields[:8])
+        idle = fields[3] + fields[4]
+        return total, idle
+
+    def _run(self):
+        cpus = os.cpu_count() or 1
+        last = self._read()
+        while not self._stop.wait(self.period):
+            now = self._read()
+            dt, didle = now[0] - last[0], now[1] - last[1]
+            if dt > 0:
+                self.samples.append((dt - didle) / dt * cpus)
+            last = now
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def busy_share(self, cores):
+        return sum(1 for s in self.samples if s >= cores) / len(self.samples) if self.samples else float("nan")
+
+
+def scheduler_figures(archi, tmp, store, runs, fixture, jobs_ratio, downloads):
+    """The `scheduler` section: cached `build --all` and `solve --all` for both platforms; optionally --jobs 1 vs 2."""
+    figures = {}
+    ws = fixture_workspace(tmp) if fixture else workspace(tmp, "ws-scheduler", trivial=False)
+    expected = 2 * len(list((ws / "recipes").iterdir()))
+    if not fixture and not (store / "sources").exists():
+        seed(archi, store, downloads)
+    # Fill the store for both platforms (slow the first time, untimed); it is also the warm-up.
+    _, outcomes = build_all(archi, ws, store)
+    assert len(outcomes) == expected, outcomes
+    runs = max(runs, 10)
+    cached = []
+    for _ in range(runs):
+        wall, outcomes = build_all(archi, ws, store)
+        assert len(outcomes) == expected and set(outcomes.values()) == {"cached"}, outcomes
+        cached.append(wall)
+    solve_all(archi, ws, store)  # warm-up
+    solve = []
+    for _ in range(runs):
+        wall, out = solve_all(archi, ws, store)
+        states = [n["state"] for wave in out["waves"] for n in wave]
+        assert states.count("cached") == expected, out
+        solve.append(wall)
+    figures["scheduler_cached_build_all_ms"] = statistics.median(cached) * 1000
+    figures["scheduler_solve_all_ms"] = statistics.median(solve) * 1000
+    if jobs_ratio:
+        walls = {}
+        for jobs in (1, 2):
+            fresh = pathlib.Path(tmp, f"store-jobs-{jobs}")
+            if (store / "sources").exists():
+                shutil.copytree(store / "sources", fresh / "sources")
+            channel = pathlib.Path(tmp, f"channel-jobs-{jobs}")
+            with CpuSampler() as sampler:
+                wall, outcomes = build_all(archi, ws, fresh, ["--jobs", str(jobs), "-o", str(channel)])
+            assert len(outcomes) == expected and set(outcomes.values()) == {"built"}, outcomes
+            walls[jobs] = wall
+            figures[f"scheduler_jobs{jobs}_wall_s"] = wall
+            figures[f"scheduler_jobs{jobs}_busy_share"] = sampler.busy_share(BUSY_CORES)
+        figures["scheduler_jobs2_over_jobs1"] = walls[2] / walls[1]
+    return figures, runs, expected
 
 
 def rattler_build_overhead(tmp, runs):
@@ -101,15 +246,29 @@ def rattler_build_overhead(tmp, runs):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--archi", default=str(REPO / "target/release/archi"))
+    target_dir = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    parser.add_argument("--archi", default=str(target_dir / "release/archi"))
     parser.add_argument("--no-cached", action="store_true", help="skip the cached rebuild of all seven (needs a full build first)")
-    parser.add_argument("--store", help="store for the cached-rebuild figure; the seven are built into it first if missing (default: a temporary one)")
+    parser.add_argument("--store", help="store for the cached-rebuild and scheduler figures; the seven are built into it first if missing (default: a temporary one)")
+    section = parser.add_mutually_exclusive_group()
+    section.add_argument("--no-scheduler", action="store_true", help="skip the scheduler section")
+    section.add_argument("--scheduler-only", action="store_true", help="only the scheduler section")
+    section.add_argument("--fixture", action="store_true", help="only the cached scheduler figures, on a fixture workspace of two trivial recipes (quick; no sources needed)")
+    parser.add_argument("--jobs-ratio", action="store_true", help="also the 14 builds from an empty store with --jobs 1 and --jobs 2 (~25 min)")
     args = parser.parse_args()
     if not pathlib.Path(args.archi).exists():
         run(["cargo", "build", "--release", "--locked"], cwd=REPO)
     archi = args.archi
     downloads = os.environ.get("ARCHI_DOWNLOADS")
     figures = {}
+    sched_runs = sched_nodes = None
+    if args.fixture or args.scheduler_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            store = pathlib.Path(args.store) if args.store and not args.fixture else pathlib.Path(tmp, "store")
+            figures, sched_runs, sched_nodes = scheduler_figures(
+                archi, tmp, store, args.runs, args.fixture, args.jobs_ratio, downloads)
+        report(figures, None, sched_runs, sched_nodes, args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         ws = workspace(tmp)
         trivial, zlib, peaks = [], [], []
@@ -150,18 +309,45 @@ def main():
                 assert all(l.startswith("cached") for l in out.splitlines()), out
                 cached.append(wall / len(RECIPES))
             figures["cached_rebuild_ms_per_recipe"] = statistics.median(cached) * 1000
+        if not args.no_scheduler:
+            full_store = pathlib.Path(args.store) if args.store else seed_store
+            sched, sched_runs, sched_nodes = scheduler_figures(
+                archi, tmp, full_store, args.runs, False, args.jobs_ratio, downloads)
+            figures.update(sched)
         rb = rattler_build_overhead(tmp, args.runs)
+    report(figures, rb, sched_runs, sched_nodes, args)
+
+
+def report(figures, rb, sched_runs, sched_nodes, args):
     targets = {
         "trivial_overhead_ms": 20,
         "zlib_overhead_ms": 95,
         "zlib_overhead_cold_source_ms": 95,
         "cached_rebuild_ms_per_recipe": 5,
         "peak_memory_mb": 100,
+        "scheduler_cached_build_all_ms": 100,
+        "scheduler_jobs2_over_jobs1": 0.8,
     }
-    print(f"archi benchmarks, median of {args.runs} runs")
+    if not args.fixture and not args.scheduler_only:
+        print(f"archi benchmarks, median of {args.runs} runs")
+    where = "fixture workspace (two trivial recipes)" if args.fixture else "the seven recipes"
+    sched_header = (f"scheduler: {where}, {sched_nodes} nodes ({', '.join(PLATFORMS)}), "
+                    f"cached figures median of {sched_runs} runs")
     for key, value in figures.items():
-        verdict = "met" if value <= targets[key] else "NOT met"
-        print(f"  {key:32} {value:10.1f}   target <= {targets[key]}: {verdict}")
+        if key.startswith("scheduler_") and sched_header:
+            print(sched_header)
+            sched_header = None
+        if key in targets:
+            verdict = "met" if value <= targets[key] else "NOT met"
+            print(f"  {key:32} {value:10.2f}   target <= {targets[key]}: {verdict}")
+        else:
+            print(f"  {key:32} {value:10.2f}   (context)")
+    if "scheduler_jobs1_busy_share" in figures:
+        print(f"  busy share: fraction of 0.5 s /proc/stat samples with >= {BUSY_CORES} cores busy "
+              f"(whole machine, {os.cpu_count()} cores)")
+    if args.fixture or args.scheduler_only:
+        print(json.dumps(figures))
+        return
     if rb is not None:
         print(f"  rattler-build trivial build (wall) {rb * 1000:10.1f} ms")
         print(f"  archi trivial overhead / rattler-build trivial: {figures['trivial_overhead_ms'] / (rb * 1000):.3f}")

@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # The main job: build archi, seed the real upstream sources from Debian's archive, then build every shipped recipe
-# for this machine (linux-64) and for linux-aarch64 into the workspace's channel (channels/local).
-# Run scripts/install-deps.sh first on a fresh machine. Extra arguments go to both `archi build` runs.
+# for this machine (linux-64) and for linux-aarch64 in one graph, concurrently under one make jobserver, into the
+# workspace's channel (channels/local), with a log per build in channels/logs/ and channels/timeline.svg.
+# Run scripts/install-deps.sh first on a fresh machine. Extra arguments go to `archi build` (e.g. -j 1, --test skip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release --locked
 ARCHI="$PWD/target/release/archi"
 ARCHI="$ARCHI" ./scripts/seed-sources.sh
-recipes=(recipes/*/)
-"$ARCHI" build "${recipes[@]}" "$@"
-"$ARCHI" build --target-platform linux-aarch64 "${recipes[@]}" "$@"
-echo "build-all: channel at $PWD/channels/local:" >&2
-"$ARCHI" index channels/local
+"$ARCHI" build --all --target-platform linux-64 --target-platform linux-aarch64 "$@"
+echo "build-all: channel at $PWD/channels/local, timeline at $PWD/channels/timeline.svg" >&2

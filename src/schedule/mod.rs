@@ -60,6 +60,24 @@ impl Workset {
         let node = &self.graph.nodes[n];
         &self.rendered[&(node.recipe, node.target)]
     }
+
+    /// Plan node `n` with the records of the nodes done so far.
+    ///
+    /// Errors: as [`plan::plan`].
+    pub fn plan(
+        &self,
+        ctx: &Context,
+        n: usize,
+        records: &RunRecords,
+    ) -> Result<plan::Plan, PlanError> {
+        let node = &self.graph.nodes[n];
+        let request = PlanRequest {
+            recipe: &self.recipes[node.recipe],
+            target: node.target,
+            run_records: records,
+        };
+        plan::plan(ctx, request, self.rendered(n).clone())
+    }
 }
 
 /// Why a run cannot start.
@@ -333,15 +351,7 @@ pub fn states(
                 );
                 continue;
             }
-            let plan = plan::plan(
-                ctx,
-                PlanRequest {
-                    recipe: &ws.recipes[node.recipe],
-                    target: node.target,
-                    run_records: &records,
-                },
-                ws.rendered(n).clone(),
-            )?;
+            let plan = ws.plan(ctx, n, &records)?;
             let state = match store.lookup(&plan.key)? {
                 Some(entry) => {
                     records.insert((node.subdir, node.name.clone()), run_record(store, &entry)?);

@@ -12,7 +12,7 @@ use super::{log_path, run_record, Workset};
 use crate::build::{self, BuildHooks, BuildOptions, Outcome, Phase, Workshop};
 use crate::context::Context;
 use crate::jobserver::Jobserver;
-use crate::plan::{self, PlanRequest, RunRecords};
+use crate::plan::RunRecords;
 use crate::publish::Sink;
 
 /// How a run builds.
@@ -291,18 +291,10 @@ fn build_node(
     on_phase: &(dyn Fn(Phase) + Sync),
 ) -> Result<(Outcome, rattler_conda_types::RepoDataRecord), (String, Option<std::path::PathBuf>)> {
     let report = |e: miette::Report| format!("{e:?}");
-    let node = &ws.graph.nodes[n];
     let snapshot = records.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let plan = plan::plan(
-        ctx,
-        PlanRequest {
-            recipe: &ws.recipes[node.recipe],
-            target: node.target,
-            run_records: &snapshot,
-        },
-        ws.rendered(n).clone(),
-    )
-    .map_err(|e| (report(e.into()), None))?;
+    let plan = ws
+        .plan(ctx, n, &snapshot)
+        .map_err(|e| (report(e.into()), None))?;
     let log = log_path(&ctx.logs_dir(), plan.subdir(), &plan.label());
     let failed = |e: miette::Report| {
         let log = log.is_file().then(|| log.clone());
