@@ -185,6 +185,24 @@ impl Graph {
         out
     }
 
+    /// For each node, the longest sum of `weight` along a path from it through the nodes that need it (itself
+    /// included): how long the run takes at least once it starts, if `weight` is each node's duration. A
+    /// scheduler that starts the largest first keeps the critical path moving. The graph must be acyclic.
+    pub fn remaining_path(&self, weight: impl Fn(usize) -> f64) -> Vec<f64> {
+        let dependents = self.dependents();
+        let mut memo: Vec<Option<f64>> = vec![None; self.nodes.len()];
+        // Reverse topological order: waves from last to first.
+        let waves = self.waves().unwrap_or_default();
+        for &n in waves.iter().rev().flatten() {
+            let tail = dependents[n]
+                .iter()
+                .filter_map(|&d| memo[d])
+                .fold(0.0, f64::max);
+            memo[n] = Some(weight(n) + tail);
+        }
+        memo.into_iter().map(|m| m.unwrap_or(0.0)).collect()
+    }
+
     /// Order the nodes into waves: every node's dependencies are in earlier waves; each wave is sorted by
     /// (name, subdir).
     ///

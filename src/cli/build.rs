@@ -88,6 +88,7 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
     };
     let workset = schedule::prepare(&ctx, &selection)?;
     let shop = settings::workshop(global)?;
+    let mut times = schedule::BuildTimes::load(&shop.store);
     let cpu_count = settings::cpu_count();
     let opts = RunOptions {
         jobs: jobs.unwrap_or_else(|| {
@@ -104,6 +105,7 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
                 offline: settings::offline(offline),
             },
         },
+        estimates: times.estimates(),
     };
     let mode = if json {
         DisplayMode::Json
@@ -116,6 +118,9 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
         .map_err(|e| miette::miette!("cannot create the jobserver: {e}"))?;
     drop(reporter);
     settings::finish(&ctx);
+    if let Err(err) = times.record(&report) {
+        tracing::debug!("build times not saved: {err}");
+    }
     display::finish(&ctx, &report, mode)?;
     if report.failed() {
         return Err(miette::miette!(

@@ -148,3 +148,27 @@ fn a_skipped_recipe_leaves_its_requirement_to_channels() {
     assert_eq!(graph.nodes.len(), 1);
     assert_eq!(graph.external[0].name, "b");
 }
+
+#[test]
+fn the_remaining_path_follows_the_longest_chain_of_dependents() {
+    use DepKind::*;
+    let list: &[Fixture] = &[
+        ("zlib", false, &[]),
+        ("openssl", false, &[(Host, "zlib")]),
+        ("python", false, &[(Host, "openssl"), (Host, "zlib")]),
+        ("xz", false, &[]),
+    ];
+    let roots: Vec<(usize, Subdir)> = (0..list.len()).map(|i| (i, Subdir::Linux64)).collect();
+    let graph = expand(list, &roots);
+    let weight = |n: usize| match graph.nodes[n].name.as_str() {
+        "openssl" => 10.0,
+        "python" => 5.0,
+        _ => 1.0,
+    };
+    let path = graph.remaining_path(weight);
+    let of = |name: &str| path[graph.nodes.iter().position(|n| n.name == name).unwrap()];
+    assert_eq!(
+        (of("zlib"), of("openssl"), of("python"), of("xz")),
+        (16.0, 15.0, 5.0, 1.0)
+    );
+}

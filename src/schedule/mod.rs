@@ -422,3 +422,61 @@ pub fn run_record(store: &Store, entry: &StoreEntry) -> Result<RepoDataRecord, A
 pub fn log_path(logs_dir: &Path, subdir: Subdir, label: &str) -> PathBuf {
     logs_dir.join(subdir.as_str()).join(format!("{label}.log"))
 }
+
+/// How long each node took when it was last built, kept in `<store>/build-times.json` as
+/// `{"<name>/<subdir>": seconds}`: the scheduler's estimates for ordering ready nodes. A missing or unreadable
+/// file is empty; it is an optimisation, so failures to save it are the caller's to log.
+#[derive(Debug, Default)]
+pub struct BuildTimes {
+    file: PathBuf,
+    times: BTreeMap<String, f64>,
+}
+
+impl BuildTimes {
+    /// The file in `store`'s root.
+    pub fn load(store: &Store) -> BuildTimes {
+        let file = store.root().join("build-times.json");
+        let times = fs_err::read_to_string(&file)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        BuildTimes { file, times }
+    }
+
+    /// (name, subdir) → seconds.
+    pub fn estimates(&self) -> BTreeMap<(String, String), f64> {
+        self.times
+            .iter()
+            .filter_map(|(k, &v)| {
+                let (name, subdir) = k.split_once('/')?;
+                Some(((name.to_string(), subdir.to_string()), v))
+            })
+            .collect()
+    }
+
+    /// Remember the wall time of every node the report says was built, and write the file (temp file + rename).
+    ///
+    /// Errors: the file cannot be written.
+    pub fn record(&mut self, report: &event::RunReport) -> std::io::Result<()> {
+        let mut changed = false;
+        for n in &report.nodes {
+            if let event::NodeOutcome::Built { .. } = n.outcome {
+                let key = format!("{}/{}", n.node.name, n.node.platform);
+                self.times
+                    .insert(key, ((n.end - n.start) * 10.0).round() / 10.0);
+                changed = true;
+            }
+        }
+        if !changed {
+            return Ok(());
+        }
+        let dir = self.file.parent().unwrap_or(Path::new("."));
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+        std::io::Write::write_all(
+            &mut tmp,
+            serde_json::to_string_pretty(&self.times)?.as_bytes(),
+        )?;
+        tmp.persist(&self.file).map_err(|e| e.error)?;
+        Ok(())
+    }
+}

@@ -26,6 +26,9 @@ pub struct RunOptions {
     pub fail_fast: bool,
     /// Test mode, keep-work, fetch policy.
     pub build: BuildOptions,
+    /// Seconds each node took when last built, by (name, subdir) ([`super::BuildTimes`]): among ready nodes, the
+    /// one with the longest remaining path of estimated times starts first.
+    pub estimates: BTreeMap<(String, String), f64>,
 }
 
 /// What one worker sends back.
@@ -78,11 +81,32 @@ pub fn execute(
     };
     let dependents = graph.dependents();
     let mut remaining: Vec<usize> = graph.deps.iter().map(BTreeSet::len).collect();
+    let known: Vec<f64> = opts.estimates.values().copied().collect();
+    let default = if known.is_empty() {
+        1.0
+    } else {
+        known.iter().sum::<f64>() / known.len() as f64
+    };
+    let priority = graph.remaining_path(|n| {
+        let node = &graph.nodes[n];
+        opts.estimates
+            .get(&(node.name.clone(), node.subdir.to_string()))
+            .copied()
+            .unwrap_or(default)
+    });
+    // Longest remaining path first (in ms, reversed for the ascending set), then wave, name, subdir.
     let sort_key = |n: usize| {
         let node = &graph.nodes[n];
-        (wave_of[&n], node.name.clone(), node.subdir.to_string(), n)
+        let first = u64::MAX - (priority[n] * 1000.0) as u64;
+        (
+            first,
+            wave_of[&n],
+            node.name.clone(),
+            node.subdir.to_string(),
+            n,
+        )
     };
-    let mut ready: BTreeSet<(usize, String, String, usize)> = (0..graph.nodes.len())
+    let mut ready: BTreeSet<(u64, usize, String, String, usize)> = (0..graph.nodes.len())
         .filter(|&n| remaining[n] == 0)
         .map(sort_key)
         .collect();
@@ -97,7 +121,7 @@ pub fn execute(
         loop {
             while running < jobs && !stopped {
                 let Some(next) = ready.pop_first() else { break };
-                let n = next.3;
+                let n = next.4;
                 let tx = tx.clone();
                 let records = &records;
                 let jobserver = &jobserver;
@@ -181,7 +205,7 @@ pub fn execute(
                         if outcomes.contains_key(&skipped) {
                             continue;
                         }
-                        ready.retain(|r| r.3 != skipped);
+                        ready.retain(|r| r.4 != skipped);
                         let outcome = NodeOutcome::Skipped {
                             needs: needs.clone(),
                         };
