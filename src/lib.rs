@@ -17,6 +17,7 @@ pub mod cli;
 pub mod digest;
 pub mod emulate;
 pub mod env_vars;
+pub mod fsutil;
 pub mod graph;
 pub mod package;
 pub mod pkgtest;
