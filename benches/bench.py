@@ -258,7 +258,7 @@ def main():
     args = parser.parse_args()
     if not pathlib.Path(args.archi).exists():
         run(["cargo", "build", "--release", "--locked"], cwd=REPO)
-    archi = args.archi
+    archi = str(pathlib.Path(args.archi).resolve())  # commands run in workspace copies
     downloads = os.environ.get("ARCHI_DOWNLOADS")
     figures = {}
     sched_runs = sched_nodes = None

@@ -18,6 +18,7 @@ pub mod context;
 pub mod digest;
 pub mod emulate;
 pub mod env_vars;
+pub mod fsutil;
 pub mod graph;
 pub mod jobserver;
 pub mod package;

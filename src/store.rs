@@ -17,12 +17,13 @@
 //! ignore `.tmp`, `.locks` and the `sources/` cache beside `v1/`.
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+
+use crate::fsutil;
 
 /// Version of the store layout; entries live under `<root>/v<STORE_FORMAT_VERSION>/` and every manifest records
 /// it. Callers include it in the key inputs so a layout change gives new keys.
@@ -209,7 +210,7 @@ impl StoreEntry {
 /// A held writer lock on one key; released when dropped (the lock file's descriptor is closed).
 #[derive(Debug)]
 pub struct KeyLock {
-    _file: fs_err::File,
+    _lock: fsutil::FileLock,
 }
 
 /// One inconsistency found by [`Store::verify`].
@@ -408,18 +409,9 @@ impl Store {
     /// contend. Errors: [`StoreError::Lock`].
     pub fn lock(&self, key: &StoreKey) -> Result<KeyLock, StoreError> {
         let path = self.locks_dir().join(format!("{key}.lock"));
-        let file = fs_err::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|source| StoreError::Lock {
-                path: path.clone(),
-                source,
-            })?;
-        fs4::fs_std::FileExt::lock_exclusive(file.file())
-            .map_err(|source| StoreError::Lock { path, source })?;
-        Ok(KeyLock { _file: file })
+        let lock =
+            fsutil::lock_exclusive(&path).map_err(|source| StoreError::Lock { path, source })?;
+        Ok(KeyLock { _lock: lock })
     }
 
     /// Atomically adds `artifact` under `key`: copies it into a fresh temp dir under `<root>/v1/.tmp/` while
@@ -480,7 +472,12 @@ impl Store {
         let mut text =
             serde_json::to_string_pretty(&manifest).expect("a manifest always serialises");
         text.push('\n');
-        write_synced(&manifest_path, text.as_bytes())?;
+        fsutil::write_synced(&manifest_path, text.as_bytes()).map_err(|source| {
+            StoreError::Write {
+                path: manifest_path.clone(),
+                source,
+            }
+        })?;
         sync_dir(tmp.path())?;
 
         let dest = self.entry_dir(key);
@@ -643,38 +640,19 @@ fn hash_file(path: &Path) -> std::io::Result<Digests> {
 
 /// Copies `from` to a new file `to`, hashing on the way, and fsyncs `to`.
 fn copy_hashing(from: &Path, to: &Path) -> Result<Digests, StoreError> {
-    let copy_err = |source| StoreError::Copy {
+    fsutil::copy_synced(from, to).map_err(|source| StoreError::Copy {
         from: from.to_path_buf(),
         to: to.to_path_buf(),
         source,
-    };
-    let mut src = fs_err::File::open(from).map_err(copy_err)?;
-    let mut dst = fs_err::File::create(to).map_err(copy_err)?;
-    let digests = hash_stream(&mut src, Some(&mut dst)).map_err(copy_err)?;
-    dst.sync_all().map_err(copy_err)?;
-    Ok(digests)
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let write_err = |source| StoreError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
-    let mut file = fs_err::File::create(path).map_err(write_err)?;
-    file.write_all(bytes).map_err(write_err)?;
-    file.sync_all().map_err(write_err)
+    })
 }
 
 /// fsyncs a directory so a rename or new file in it survives a crash.
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    let write_err = |source| StoreError::Write {
+    fsutil::sync_dir(dir).map_err(|source| StoreError::Write {
         path: dir.to_path_buf(),
         source,
-    };
-    fs_err::File::open(dir)
-        .map_err(write_err)?
-        .sync_all()
-        .map_err(write_err)
+    })
 }
 
 #[cfg(test)]

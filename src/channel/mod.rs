@@ -19,13 +19,15 @@ mod channeldata;
 mod repodata;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rattler_conda_types::package::IndexJson;
 use rattler_conda_types::{PackageRecord, RepoData, Subdir};
 
 use repodata::RepodataJson;
+
+use crate::digest::{hash_stream, Digests};
+use crate::fsutil::{self, WriteOptions};
 
 /// Name of the writer lock file at the channel root.
 pub const LOCK_FILE: &str = ".archi.lock";
@@ -293,65 +295,33 @@ fn create_dir(dir: &Path) -> Result<(), ChannelError> {
     })
 }
 
-/// Takes the exclusive channel writer lock; released when the returned file is dropped.
-fn lock_channel(channel: &Path) -> Result<fs_err::File, ChannelError> {
+/// Takes the exclusive channel writer lock (`<channel>/.archi.lock`); released when the returned guard is dropped.
+fn lock_channel(channel: &Path) -> Result<fsutil::FileLock, ChannelError> {
     let path = channel.join(LOCK_FILE);
-    let file = fs_err::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|source| ChannelError::Lock {
-            path: path.clone(),
-            source,
-        })?;
-    fs4::fs_std::FileExt::lock_exclusive(file.file())
-        .map_err(|source| ChannelError::Lock { path, source })?;
-    Ok(file)
+    fsutil::lock_exclusive(&path).map_err(|source| ChannelError::Lock { path, source })
 }
 
-use crate::digest::{hash_stream, Digests};
-
 /// Copies `from` to `to` through a temp file in `to`'s directory (fsync, rename, fsync dir), hashing the bytes.
+/// Channel files are served to other users and servers: rw-r--r--.
 fn copy_atomic(from: &Path, to: &Path) -> Result<Digests, ChannelError> {
     let mut src = fs_err::File::open(from).map_err(|source| ChannelError::Read {
         path: from.to_path_buf(),
         source,
     })?;
-    let mut digests = None;
-    write_atomic_with(to, |file| {
-        digests = Some(hash_stream(&mut src, Some(file))?);
-        Ok(())
-    })?;
-    Ok(digests.expect("write_atomic_with ran the writer"))
+    fsutil::copy_atomic(&mut src, to, WriteOptions::default()).map_err(|source| {
+        ChannelError::Write {
+            path: to.to_path_buf(),
+            source,
+        }
+    })
 }
 
-/// Writes `bytes` to `path` atomically (temp file in the same directory, fsync, rename, fsync dir).
+/// Writes `bytes` to `path` atomically (temp file in the same directory, mode 0o644, fsync, rename, fsync dir).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ChannelError> {
-    write_atomic_with(path, |file| file.write_all(bytes))
-}
-
-fn write_atomic_with(
-    path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<(), ChannelError> {
-    let write_err = |source| ChannelError::Write {
+    fsutil::write_atomic(path, bytes).map_err(|source| ChannelError::Write {
         path: path.to_path_buf(),
         source,
-    };
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".archi-tmp-");
-    // Channel files are served to other users and servers: rw-r--r--, not tempfile's private 0600.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut tmp = builder.tempfile_in(dir).map_err(write_err)?;
-    fill(tmp.as_file_mut()).map_err(write_err)?;
-    tmp.as_file().sync_all().map_err(write_err)?;
-    tmp.persist(path).map_err(|err| write_err(err.error))?;
-    fs_err::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(write_err)
+    })
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use rattler_conda_types::utils::TimestampMs;
 use serde_json::{json, Map, Value};
 
 use super::{io_err, PackageError, PackageMetadata};
+use crate::fsutil;
 
 /// `info/index.json` for `meta`, as a JSON value with sorted keys: name, version, build, build_number, depends
 /// (sorted), constrains (sorted, omitted when empty), subdir, timestamp (ms), license, license_family, noarch
@@ -171,32 +172,17 @@ pub fn write_info(
     Ok(())
 }
 
-/// Copies a file, or a directory tree (files sorted, symlinks followed), from `source` to `dest`.
+/// Copies a file, or a directory tree (files sorted, symlinks followed), from `source` to `dest`
+/// ([`fsutil::copy_tree`]). Errors: [`PackageError::Walk`] when `source` cannot be walked, else
+/// [`PackageError::Io`] naming `source` (the cause names the file or directory that failed).
 fn copy_tree(source: &Path, dest: &Path) -> Result<(), PackageError> {
-    for entry in walkdir::WalkDir::new(source)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
-        let entry = entry.map_err(|e| PackageError::Walk {
+    fsutil::copy_tree(source, dest).map_err(|err| match fsutil::into_walk_error(err) {
+        Ok(walk) => PackageError::Walk {
             path: source.to_path_buf(),
-            source: e,
-        })?;
-        let rel = entry.path().strip_prefix(source).unwrap_or(Path::new(""));
-        let target = if rel.as_os_str().is_empty() {
-            dest.to_path_buf()
-        } else {
-            dest.join(rel)
-        };
-        if entry.file_type().is_dir() {
-            mkdir(&target)?;
-        } else {
-            if let Some(parent) = target.parent() {
-                mkdir(parent)?;
-            }
-            fs_err::copy(entry.path(), &target).map_err(|e| io_err("copy", entry.path(), e))?;
-        }
-    }
-    Ok(())
+            source: walk,
+        },
+        Err(err) => io_err("copy", source, err),
+    })
 }
 
 /// A JSON value with every object's keys sorted, recursively (conda-build writes `sort_keys=True`).

@@ -21,6 +21,8 @@ use rattler_conda_types::compression_level::CompressionLevel;
 use rattler_conda_types::package::{FileMode, RunExportsJson};
 use rattler_conda_types::{NoArchType, PackageName, Subdir, VersionWithSource};
 
+use crate::fsutil;
+
 pub use depends::{depends, is_elf, run_exports_of, DependsInput};
 pub use info::index_json;
 pub use paths::{paths_json, prefix_mode, relative_link_target};
@@ -349,23 +351,21 @@ pub fn write_conda(
             unit: "seconds",
         }
     })?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".archi-conda-")
-        .tempfile_in(&out_dir)
-        .map_err(|e| io_err("create a temporary file in", &out_dir, e))?;
-    rattler_package_streaming::write::write_conda_package(
-        tmp.as_file_mut(),
-        stage_path,
-        &members,
-        compression_level(payload_bytes(&members)),
-        Some(ZSTD_THREADS),
-        &out_name,
-        Some(&timestamp),
-        None,
-    )
+    // 0o600 as the archive always had (it was tempfile's default); fsynced before and after the rename.
+    let options = fsutil::WriteOptions::with_mode(0o600);
+    fsutil::write_atomic_with(&out_path, options, |file| {
+        rattler_package_streaming::write::write_conda_package(
+            file,
+            stage_path,
+            &members,
+            compression_level(payload_bytes(&members)),
+            Some(ZSTD_THREADS),
+            &out_name,
+            Some(&timestamp),
+            None,
+        )
+    })
     .map_err(archive_err)?;
-    tmp.as_file().sync_all().map_err(archive_err)?;
-    tmp.persist(&out_path).map_err(|e| archive_err(e.error))?;
     stage
         .close()
         .map_err(|e| io_err("remove the staging directory", stage_path, e))?;

@@ -18,6 +18,7 @@ use goblin::elf::Elf;
 
 use super::paths::prefix_mode;
 use super::{io_err, PackageError, RelocationReport};
+use crate::fsutil;
 
 /// `DT_AUXILIARY` and `DT_FILTER` (ELF gABI; goblin does not name them).
 const DT_AUXILIARY: u64 = 0x7fff_fffd;
@@ -284,23 +285,20 @@ pub(crate) fn relative_path(from: &Path, to: &Path) -> PathBuf {
 }
 
 /// Replaces `path` with `bytes` through a temporary file in the same directory and a rename, keeping
-/// `permissions`.
+/// `permissions`. Not fsynced: the prefix is scratch until it is packaged.
 fn write_replacing(
     path: &Path,
     bytes: &[u8],
     permissions: std::fs::Permissions,
 ) -> Result<(), PackageError> {
     use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| io_err("create a temporary file in", dir, e))?;
-    tmp.write_all(bytes)
-        .map_err(|e| io_err("write", tmp.path(), e))?;
-    fs_err::set_permissions(tmp.path(), permissions)
-        .map_err(|e| io_err("set permissions of", tmp.path(), e))?;
-    tmp.persist(path)
-        .map_err(|e| io_err("replace", path, e.error))?;
-    Ok(())
+    use std::os::unix::fs::PermissionsExt;
+    let options = fsutil::WriteOptions {
+        mode: permissions.mode(),
+        sync: false,
+    };
+    fsutil::write_atomic_with(path, options, |file| file.write_all(bytes))
+        .map_err(|e| io_err("replace", path, e))
 }
 
 #[cfg(test)]

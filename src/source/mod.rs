@@ -26,6 +26,9 @@ use std::path::{Path, PathBuf};
 use rattler_digest::{HashingWriter, Sha256};
 use serde::{Deserialize, Serialize};
 
+use crate::digest::hex;
+use crate::fsutil;
+
 pub use extract::extract_archive;
 pub use patch::apply_patch;
 
@@ -222,16 +225,14 @@ pub fn sha256_file(path: &Path) -> Result<String, SourceError> {
     Ok(hex(&writer.finalize().1))
 }
 
-/// Bytes as lowercase hex.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `value` as a lowercase sha256, or `None` when it is not 64 hex digits.
 fn normalize_sha256(value: &str) -> Option<String> {
     (value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()))
         .then(|| value.to_ascii_lowercase())
 }
+
+/// Permission bits of the files of the source cache (what its temp files were always created with).
+const CACHE_FILE_MODE: u32 = 0o600;
 
 /// A content-addressed store of source files: `<root>/sha256/<lowercase hex>`, created lazily.
 ///
@@ -313,9 +314,7 @@ impl SourceCache {
     pub fn add(&self, file: &Path) -> Result<String, SourceError> {
         let dir = self.ensure_dir()?;
         let mut src = fs_err::File::open(file).map_err(io_err("open", file))?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&dir)
+        let tmp = fsutil::temp_file(&dir, CACHE_FILE_MODE)
             .map_err(io_err("create a temp file in", &dir))?;
         let mut writer = HashingWriter::<_, Sha256>::new(tmp);
         std::io::copy(&mut src, &mut writer).map_err(io_err("copy into the source cache", file))?;
@@ -332,24 +331,16 @@ impl SourceCache {
         path.is_file().then_some(path)
     }
 
-    /// Moves a fully written temp file to `sha256/<hex>` (fsync, then rename). Keeps an existing entry.
+    /// Moves a fully written temp file to `sha256/<hex>` (fsync, rename, fsync of the directory). Keeps an existing
+    /// entry (the temp file is then deleted).
     fn persist(&self, tmp: tempfile::NamedTempFile, hex: &str) -> Result<PathBuf, SourceError> {
         let dest = self.dir().join(hex);
-        tmp.as_file()
-            .sync_all()
-            .map_err(io_err("sync", tmp.path()))?;
         if dest.is_file() {
             return Ok(dest);
         }
-        tmp.persist(&dest).map_err(|e| SourceError::Io {
-            action: "move into the source cache",
-            path: dest.clone(),
-            source: e.error,
-        })?;
+        fsutil::persist(tmp, &dest).map_err(io_err("move into the source cache", &dest))?;
         // Make the rename durable; failure to sync a directory is not worth failing the build for.
-        if let Ok(d) = fs_err::File::open(self.dir()) {
-            let _ = d.sync_all();
-        }
+        let _ = fsutil::sync_dir(&self.dir());
         Ok(dest)
     }
 
@@ -482,9 +473,7 @@ fn download(
     url: &url::Url,
     dir: &Path,
 ) -> Result<(tempfile::NamedTempFile, String), String> {
-    let tmp = tempfile::Builder::new()
-        .prefix(".download-")
-        .tempfile_in(dir)
+    let tmp = fsutil::temp_file(dir, CACHE_FILE_MODE)
         .map_err(|e| format!("cannot create a temp file in {}: {e}", dir.display()))?;
     let mut writer = HashingWriter::<_, Sha256>::new(tmp);
     if url.scheme() == "file" {

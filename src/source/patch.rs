@@ -6,12 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
+use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use super::extract::resolve_inside;
 use super::{io_err, SourceError};
+use crate::fsutil;
 
 /// One file's diff, re-assembled as a standalone patch that diffy can parse.
 #[derive(Debug, PartialEq, Eq)]
@@ -129,26 +131,17 @@ pub fn apply_patch(patch_file: &Path, dir: &Path) -> Result<(), SourceError> {
 }
 
 /// Writes `bytes` to `path` through a temp file and a rename (never in place: the file may be a hard link),
-/// keeping the old file's permissions.
+/// keeping the old file's permissions (0o644 for a new file).
 fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), SourceError> {
     let parent = path.parent().unwrap_or(Path::new("."));
     fs_err::create_dir_all(parent).map_err(io_err("create", parent))?;
     let mode = fs_err::metadata(path)
         .map(|m| m.permissions().mode())
         .unwrap_or(0o644);
-    let tmp = tempfile::Builder::new()
-        .prefix(".archi-patch-")
-        .tempfile_in(parent)
-        .map_err(io_err("create a temp file in", parent))?;
-    fs_err::write(tmp.path(), bytes).map_err(io_err("write", tmp.path()))?;
-    fs_err::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
-        .map_err(io_err("set permissions of", tmp.path()))?;
-    tmp.persist(path).map_err(|e| SourceError::Io {
-        action: "replace",
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    Ok(())
+    // No fsync: the work directory is scratch, a crash loses the build anyway.
+    let options = fsutil::WriteOptions { mode, sync: false };
+    fsutil::write_atomic_with(path, options, |file| file.write_all(bytes))
+        .map_err(io_err("replace", path))
 }
 
 /// A diff file name with its first component stripped (`a/src/x.c` → `src/x.c`); `Ok(None)` for `/dev/null`.

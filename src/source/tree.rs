@@ -48,7 +48,7 @@ pub(crate) fn hash_path(path: &Path) -> Result<String, SourceError> {
     }
     let mut writer = HashingWriter::<_, Sha256>::new(std::io::sink());
     std::io::Write::write_all(&mut writer, listing.as_bytes()).map_err(io_err("hash", path))?;
-    Ok(super::hex(&writer.finalize().1))
+    Ok(crate::digest::hex(&writer.finalize().1))
 }
 
 fn walk_err(root: &Path, e: walkdir::Error) -> SourceError {
