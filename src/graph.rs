@@ -8,7 +8,7 @@
 //! subdir, as rattler-build's variant rendering sorts); a cycle is an error naming every member and edge. Pure:
 //! the caller renders recipes through the `describe` callback of [`Graph::expand`].
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -116,8 +116,8 @@ impl Graph {
     ) -> Result<Graph, E> {
         let mut ex = Expander {
             graph: Graph::default(),
-            specs: BTreeMap::new(),
-            ids: BTreeMap::new(),
+            specs: HashMap::new(),
+            ids: HashMap::new(),
             queue: VecDeque::new(),
             describe: &mut describe,
         };
@@ -128,21 +128,26 @@ impl Graph {
             ex.ensure(recipe, target)?;
         }
         while let Some(index) = ex.queue.pop_front() {
-            let node = ex.graph.nodes[index].clone();
-            let requires = ex.specs[&(node.recipe, node.target)]
+            let (recipe, target) = (ex.graph.nodes[index].recipe, ex.graph.nodes[index].target);
+            // (kind, providing recipe, position in `requires`): no requirement string is copied on this path.
+            let wanted: Vec<(DepKind, Option<usize>, usize)> = ex.specs[&(recipe, target)]
                 .as_ref()
-                .map(|spec| spec.requires.clone())
+                .map(|spec| {
+                    spec.requires
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (_, name))| !name.starts_with("__"))
+                        .map(|(k, (kind, name))| (*kind, providers.get(name).copied(), k))
+                        .collect()
+                })
                 .unwrap_or_default();
-            for (kind, name) in requires {
-                if name.starts_with("__") {
-                    continue;
-                }
+            for (kind, provider, k) in wanted {
                 let platform = match kind {
                     DepKind::Build => build_platform,
-                    _ => node.target,
+                    _ => target,
                 };
-                let dep = match providers.get(&name) {
-                    Some(&recipe) => ex.ensure(recipe, platform)?,
+                let dep = match provider {
+                    Some(provider) => ex.ensure(provider, platform)?,
                     None => None,
                 };
                 match dep {
@@ -150,12 +155,18 @@ impl Graph {
                     Some(dep) => {
                         ex.graph.deps[index].insert(dep);
                     }
-                    None => ex.graph.external.push(External {
-                        node: index,
-                        name,
-                        kind,
-                        platform,
-                    }),
+                    None => {
+                        let name = ex.specs[&(recipe, target)]
+                            .as_ref()
+                            .map(|spec| spec.requires[k].1.clone())
+                            .unwrap_or_default();
+                        ex.graph.external.push(External {
+                            node: index,
+                            name,
+                            kind,
+                            platform,
+                        });
+                    }
                 }
             }
         }
@@ -175,11 +186,11 @@ impl Graph {
     }
 
     /// For each node, the nodes that need it (sorted).
-    pub fn dependents(&self) -> Vec<BTreeSet<usize>> {
-        let mut out = vec![BTreeSet::new(); self.nodes.len()];
+    pub fn dependents(&self) -> Vec<Vec<usize>> {
+        let mut out = vec![Vec::new(); self.nodes.len()];
         for (node, deps) in self.deps.iter().enumerate() {
             for &dep in deps {
-                out[dep].insert(node);
+                out[dep].push(node);
             }
         }
         out
@@ -208,35 +219,43 @@ impl Graph {
     ///
     /// Errors: [`CycleError`] naming every member of a cycle and the edges between them.
     pub fn waves(&self) -> Result<Vec<Vec<usize>>, CycleError> {
-        self.check_cycles()?;
-        let sort_key = |n: usize| {
-            (
-                self.nodes[n].name.clone(),
-                self.nodes[n].subdir.to_string(),
-                n,
-            )
-        };
+        // Each node's rank in (name, subdir) order, so the ready set holds plain integers.
+        let mut by_name: Vec<usize> = (0..self.nodes.len()).collect();
+        by_name.sort_by(|&a, &b| {
+            let (a, b) = (&self.nodes[a], &self.nodes[b]);
+            (a.name.as_str(), a.subdir.as_str()).cmp(&(b.name.as_str(), b.subdir.as_str()))
+        });
+        let mut rank = vec![0usize; self.nodes.len()];
+        for (r, &n) in by_name.iter().enumerate() {
+            rank[n] = r;
+        }
         let mut remaining: Vec<usize> = self.deps.iter().map(BTreeSet::len).collect();
         let dependents = self.dependents();
-        let mut ready: BTreeSet<(String, String, usize)> = (0..self.nodes.len())
+        let mut ready: Vec<usize> = (0..self.nodes.len())
             .filter(|&n| remaining[n] == 0)
-            .map(sort_key)
+            .map(|n| rank[n])
             .collect();
         let mut waves = Vec::new();
+        let mut placed = 0;
         while !ready.is_empty() {
+            ready.sort_unstable();
             let wave: Vec<usize> = std::mem::take(&mut ready)
                 .into_iter()
-                .map(|(_, _, n)| n)
+                .map(|r| by_name[r])
                 .collect();
             for &n in &wave {
                 for &next in &dependents[n] {
                     remaining[next] -= 1;
                     if remaining[next] == 0 {
-                        ready.insert(sort_key(next));
+                        ready.push(rank[next]);
                     }
                 }
             }
+            placed += wave.len();
             waves.push(wave);
+        }
+        if placed < self.nodes.len() {
+            self.check_cycles()?;
         }
         Ok(waves)
     }
@@ -272,8 +291,9 @@ impl Graph {
 /// The state of [`Graph::expand`].
 struct Expander<'a, E> {
     graph: Graph,
-    specs: BTreeMap<(usize, Subdir), Option<NodeSpec>>,
-    ids: BTreeMap<(String, Subdir), usize>,
+    specs: HashMap<(usize, Subdir), Option<NodeSpec>>,
+    /// (recipe, subdir) → node: a recipe has one package name, so this is the node's identity.
+    ids: HashMap<(usize, Subdir), usize>,
     queue: VecDeque<usize>,
     describe: &'a mut dyn FnMut(usize, Subdir) -> Result<Option<NodeSpec>, E>,
 }
@@ -281,16 +301,15 @@ struct Expander<'a, E> {
 impl<E> Expander<'_, E> {
     /// Find or make the node of `recipe` built for `target`; `None` when the recipe is skipped there.
     fn ensure(&mut self, recipe: usize, target: Subdir) -> Result<Option<usize>, E> {
-        if !self.specs.contains_key(&(recipe, target)) {
-            let spec = (self.describe)(recipe, target)?;
-            self.specs.insert((recipe, target), spec);
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.specs.entry((recipe, target))
+        {
+            slot.insert((self.describe)(recipe, target)?);
         }
         let Some(spec) = &self.specs[&(recipe, target)] else {
             return Ok(None);
         };
         let subdir = if spec.noarch { Subdir::NoArch } else { target };
-        let id = (spec.name.clone(), subdir);
-        if let Some(&index) = self.ids.get(&id) {
+        if let Some(&index) = self.ids.get(&(recipe, subdir)) {
             return Ok(Some(index));
         }
         let index = self.graph.nodes.len();
@@ -302,7 +321,7 @@ impl<E> Expander<'_, E> {
             version: spec.version.clone(),
         });
         self.graph.deps.push(BTreeSet::new());
-        self.ids.insert(id, index);
+        self.ids.insert((recipe, subdir), index);
         self.queue.push_back(index);
         Ok(Some(index))
     }

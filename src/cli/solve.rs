@@ -15,7 +15,8 @@ pub enum Format {
     Text,
     /// `{"waves": [[{"name", "version", "platform", "state", "key", "reason"}, ...], ...]}`.
     Json,
-    /// Graphviz: one node per build, an edge from each dependency to the node that needs it.
+    /// Graphviz: one node per build (clustered by subdir, coloured by state), an edge from each dependency to
+    /// the node that needs it.
     Dot,
 }
 
@@ -129,23 +130,40 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
             lines.join("\n")
         }
         Format::Dot => {
+            // One cluster per subdir; fill colour by state.
             let id = |n: usize| format!("\"{}\"", ws.graph.nodes[n].label());
             let mut lines = vec![
                 "digraph archi {".to_string(),
-                "  rankdir=LR;".into(),
-                "  node [shape=box];".into(),
+                "  rankdir=TB;".into(),
+                "  node [shape=box, style=filled, fontname=\"sans-serif\"];".into(),
             ];
-            for wave in &waves {
-                for &n in wave {
+            let mut by_subdir: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+            for &n in waves.iter().flatten() {
+                by_subdir
+                    .entry(ws.graph.nodes[n].subdir.as_str())
+                    .or_default()
+                    .push(n);
+            }
+            for (subdir, nodes) in by_subdir {
+                lines.push(format!("  subgraph \"cluster_{subdir}\" {{"));
+                lines.push(format!("    label=\"{subdir}\";"));
+                for n in nodes {
                     let e = entry(n);
+                    let state = e["state"].as_str().unwrap_or("");
+                    let colour = if state == "cached" {
+                        "#b7e4c7"
+                    } else {
+                        "#ffd6a5"
+                    };
                     lines.push(format!(
-                        "  {} [label=\"{}\\n{}\\n{}\"];",
+                        "    {} [label=\"{} {}\\n{}\", fillcolor=\"{colour}\"];",
                         id(n),
                         e["name"].as_str().unwrap_or(""),
-                        e["platform"].as_str().unwrap_or(""),
-                        e["state"].as_str().unwrap_or("")
+                        e["version"].as_str().unwrap_or(""),
+                        state
                     ));
                 }
+                lines.push("  }".into());
             }
             for (n, deps) in ws.graph.deps.iter().enumerate() {
                 for &d in deps {

@@ -290,9 +290,9 @@ fn record(
 }
 
 /// Every node that needs `n`, directly or not.
-fn transitive(dependents: &[BTreeSet<usize>], n: usize) -> BTreeSet<usize> {
+fn transitive(dependents: &[Vec<usize>], n: usize) -> BTreeSet<usize> {
     let mut seen = BTreeSet::new();
-    let mut stack: Vec<usize> = dependents[n].iter().copied().collect();
+    let mut stack: Vec<usize> = dependents[n].to_vec();
     while let Some(d) = stack.pop() {
         if seen.insert(d) {
             stack.extend(dependents[d].iter().copied());
