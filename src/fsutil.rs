@@ -95,7 +95,12 @@ fn parent_dir(path: &Path) -> &Path {
 /// Creates an empty temp file `<dir>/.archi-tmp-XXXXXX` with permission bits exactly `mode`; it is deleted when
 /// the returned handle is dropped unless [`persist`]ed.
 ///
-/// Errors: the temp file cannot be created in `dir`, or its permissions cannot be set.
+/// The file is `flock`ed exclusively through its own descriptor for as long as the handle lives (until after the
+/// rename, for [`persist`] and [`write_atomic_with`]), so [`remove_stale_temp_files`] can tell the temp file of a
+/// live writer (locked) from one a killed process left behind (unlocked: the kernel drops the lock with the
+/// process).
+///
+/// Errors: the temp file cannot be created in `dir`, or its permissions cannot be set or it cannot be locked.
 pub fn temp_file(dir: &Path, mode: u32) -> io::Result<tempfile::NamedTempFile> {
     let tmp = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
@@ -104,7 +109,59 @@ pub fn temp_file(dir: &Path, mode: u32) -> io::Result<tempfile::NamedTempFile> {
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(mode & 0o7777))
         .map_err(with_path("set the permissions of", tmp.path()))?;
+    fs4::fs_std::FileExt::try_lock_exclusive(tmp.as_file())
+        .map_err(with_path("lock", tmp.path()))?;
     Ok(tmp)
+}
+
+/// Removes the `.archi-tmp-*` files directly in `dir` that no live process is writing: each is opened and
+/// `flock`ed without blocking (see [`temp_file`]); one that is locked belongs to a live writer and is kept, one
+/// that can be locked is removed (after checking that the name still points at the locked file). A missing `dir`
+/// has none. Returns the removed paths with their sizes in bytes, sorted by path.
+///
+/// Errors: `dir` cannot be listed, or a stale temp file cannot be removed.
+pub fn remove_stale_temp_files(dir: &Path) -> io::Result<Vec<(PathBuf, u64)>> {
+    let entries = match fs_err::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(err) => return Err(err),
+    };
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) {
+            names.push(entry.path());
+        }
+    }
+    names.sort();
+    let mut removed = Vec::new();
+    for path in names {
+        let file = match fs_err::File::open(&path) {
+            Ok(file) => file,
+            // Renamed into place or removed by its writer since the listing.
+            Err(err) if err.kind() == io::ErrorKind::NotFound => continue,
+            Err(err) => return Err(err),
+        };
+        if !matches!(
+            fs4::fs_std::FileExt::try_lock_exclusive(file.file()),
+            Ok(true)
+        ) {
+            continue;
+        }
+        let opened = file.metadata()?;
+        let still_there = fs_err::symlink_metadata(&path).is_ok_and(|now| {
+            use std::os::unix::fs::MetadataExt;
+            now.dev() == opened.dev() && now.ino() == opened.ino()
+        });
+        if still_there {
+            match fs_err::remove_file(&path) {
+                Ok(()) => removed.push((path, opened.len())),
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// Moves a fully written temp file to `dest` (replacing any file there): fsyncs it, then renames it. The rename is
@@ -116,8 +173,10 @@ pub fn persist(tmp: tempfile::NamedTempFile, dest: &Path) -> io::Result<()> {
     let (file, temp_path) = tmp.into_parts();
     let file = fs_err::File::from_parts(file, &*temp_path);
     file.sync_all()?;
+    // Closed only after the rename: the descriptor holds the lock that marks the temp file as live.
+    rename_temp(temp_path, dest)?;
     drop(file);
-    rename_temp(temp_path, dest)
+    Ok(())
 }
 
 /// Renames a temp path to `dest` and disarms its deletion; on error the temp file is deleted.
@@ -156,8 +215,9 @@ pub fn write_atomic_with<T>(
     if options.sync {
         file.sync_all()?;
     }
-    drop(file);
+    // Closed only after the rename: the descriptor holds the lock that marks the temp file as live.
     rename_temp(temp_path, path)?;
+    drop(file);
     if options.sync {
         sync_dir(dir)?;
     }
@@ -234,6 +294,37 @@ pub fn lock_exclusive(path: &Path) -> io::Result<FileLock> {
         .write(true)
         .open(path)?;
     fs4::fs_std::FileExt::lock_exclusive(file.file()).map_err(with_path("lock", path))?;
+    Ok(FileLock { file })
+}
+
+/// Takes an exclusive advisory lock on the existing lock file `path` without blocking: `Ok(Some(lock))` when it
+/// was free, `Ok(None)` when another holder has it or the file does not exist. For cleaners that must skip what a
+/// live process holds.
+///
+/// Errors: the file exists but cannot be opened, or locking fails for another reason than contention.
+pub fn try_lock_exclusive(path: &Path) -> io::Result<Option<FileLock>> {
+    let file = match fs_err::OpenOptions::new().write(true).open(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err),
+    };
+    let locked =
+        fs4::fs_std::FileExt::try_lock_exclusive(file.file()).map_err(with_path("lock", path))?;
+    Ok(locked.then_some(FileLock { file }))
+}
+
+/// Takes a shared advisory lock (`flock(LOCK_SH)`) on the lock file `path`, creating it if missing, and blocks
+/// while an exclusive holder has it. Any number of shared holders coexist; [`lock_exclusive`] waits for all of
+/// them to go.
+///
+/// Errors: the lock file cannot be opened or created (its directory must exist), or locking fails.
+pub fn lock_shared(path: &Path) -> io::Result<FileLock> {
+    let file = fs_err::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)?;
+    fs4::fs_std::FileExt::lock_shared(file.file()).map_err(with_path("lock", path))?;
     Ok(FileLock { file })
 }
 
