@@ -1,10 +1,15 @@
 //! Where finished packages go: a [`Sink`] the scheduler calls once per node, for built and for cached packages
 //! alike (a cached package missing from the sink is published again). The local channel is the sink today;
 //! remote servers (quetz, anaconda.org, object stores) are further sinks behind the same trait.
+//!
+//! Crash safety of the local channel: [`LocalChannel::open`] repairs what a killed run left (an archive copied in
+//! but not listed, an index half rewritten) before the run publishes anything, so after any `archi build` every
+//! `repodata.json` lists exactly the archives present, even when every node is cached and nothing is published.
+//! See [`channel::repair`] for what holds while a publish is in flight.
 
 use std::path::{Path, PathBuf};
 
-use crate::channel::{self, ChannelError};
+use crate::channel::{self, ChannelError, RepairSummary};
 use crate::store::StoreEntry;
 
 /// A destination for packages. Must be safe to call from several builds at once.
@@ -25,11 +30,21 @@ pub struct LocalChannel {
 }
 
 impl LocalChannel {
-    /// The channel at `dir` (created on first publish).
+    /// The channel at `dir` (created on first publish), as it is: no repair. Use [`LocalChannel::open`] at the
+    /// start of a run.
     pub fn new(dir: &Path) -> LocalChannel {
         LocalChannel {
             dir: dir.to_path_buf(),
         }
+    }
+
+    /// The channel at `dir`, repaired under its lock when a crash left it inconsistent ([`channel::repair`]);
+    /// returns what was repaired. A channel that does not exist yet is left uncreated.
+    ///
+    /// Errors: those of [`channel::repair`], naming the file.
+    pub fn open(dir: &Path) -> Result<(LocalChannel, RepairSummary), ChannelError> {
+        let repaired = channel::repair(dir)?;
+        Ok((LocalChannel::new(dir), repaired))
     }
 }
 

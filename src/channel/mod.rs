@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! <channel>/.archi.lock                  serialises writers (fs4 exclusive lock)
+//! <channel>/.archi-publish               the journal of a publish in progress (see [`repair`])
 //! <channel>/channeldata.json             per package name: newest version, subdirs, about fields
 //! <channel>/<subdir>/<archive>           .conda and .tar.bz2 packages
 //! <channel>/<subdir>/repodata.json       info.subdir, packages, packages.conda, removed, repodata_version
@@ -13,10 +14,14 @@
 //!
 //! A record is the package's `info/index.json` plus `md5`, `sha256` and `size` of the archive, as conda-index
 //! writes it. Every file is written to a temp file in its own directory, fsynced and renamed, so a reader sees
-//! the old or the new file, never a partial one. Output is deterministic: sorted keys, no write times.
+//! the old or the new file, never a partial one. Output is deterministic: sorted keys, no write times. What a
+//! crash between those writes leaves is repaired by the next writer; [`repair`] says what holds when.
 
 mod channeldata;
+mod repair;
 mod repodata;
+
+pub use repair::{journal_path, published_artifacts, repair, RepairSummary, JOURNAL_FILE};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -108,10 +113,13 @@ pub enum ChannelError {
 
 /// Publishes `artifact` (a `.conda` or `.tar.bz2`) into `channel`, creating the channel if needed.
 ///
-/// Under the channel lock (`<channel>/.archi.lock`): copies the archive into `<channel>/<subdir>/` (subdir from
-/// its `info/index.json`), inserts or replaces its record in `<subdir>/repodata.json` (and `.zst`), makes sure
-/// `noarch/repodata.json` exists and rewrites `channeldata.json`. Publishing the same file again leaves every
-/// index file byte-identical. Returns the record as written to repodata.
+/// Under the channel lock (`<channel>/.archi.lock`): first repairs what an earlier crash left ([`repair`]), then
+/// writes the journal `<channel>/.archi-publish`, copies the archive into `<channel>/<subdir>/` (subdir from its
+/// `info/index.json`), inserts or replaces its record in `<subdir>/repodata.json` (and `.zst`), makes sure
+/// `noarch/repodata.json` exists, rewrites `channeldata.json` and removes the journal. Killed at any point, the
+/// channel never lists a missing archive, and the next locked writer finishes the publish (module [`repair`]).
+/// Publishing the same file again leaves every index file byte-identical. Returns the record as written to
+/// repodata.
 pub fn publish(channel: &Path, artifact: &Path) -> Result<PackageRecord, ChannelError> {
     let kind = repodata::ArchiveKind::of(artifact)?;
     let file_name = artifact
@@ -137,9 +145,15 @@ pub fn publish(channel: &Path, artifact: &Path) -> Result<PackageRecord, Channel
 
     create_dir(channel)?;
     let _lock = lock_channel(channel)?;
+    repair::repair_locked(channel)?;
     let subdir_dir = channel.join(&record.subdir);
     create_dir(&subdir_dir)?;
 
+    let journal = repair::Journal {
+        subdir: record.subdir.clone(),
+        file: file_name.clone(),
+    };
+    journal.write(channel)?;
     let digests = copy_atomic(artifact, &subdir_dir.join(&file_name))?;
     record.md5 = Some(digests.md5);
     record.sha256 = Some(digests.sha256);
@@ -150,17 +164,23 @@ pub fn publish(channel: &Path, artifact: &Path) -> Result<PackageRecord, Channel
     repodata::write(&subdir_dir, &repodata)?;
     ensure_noarch(channel)?;
     channeldata::write(channel)?;
+    repair::Journal::clear(channel)?;
     Ok(record)
 }
 
 /// Rebuilds the index of every subdir of `channel` from the archives present: each directory named as a conda
 /// subdir (plus `noarch`, created if missing) gets a fresh `repodata.json` (and `.zst`) listing exactly its
-/// archives, then `channeldata.json` is rewritten. Holds the channel lock throughout. Errors name the archive or
-/// file that failed; an archive whose index.json names another subdir is an error.
+/// archives, then `channeldata.json` is rewritten and a publish journal left by a crash removed (the fresh index
+/// finishes that publish). Holds the channel lock throughout. Errors name the archive or file that failed; an
+/// archive whose index.json names another subdir is an error.
 pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
     create_dir(channel)?;
     let _lock = lock_channel(channel)?;
     create_dir(&channel.join("noarch"))?;
+    fsutil::remove_stale_temp_files(channel).map_err(|source| ChannelError::Write {
+        path: channel.to_path_buf(),
+        source,
+    })?;
     let mut summary = IndexSummary::default();
     for subdir in subdir_names(channel)? {
         let dir = channel.join(&subdir);
@@ -181,6 +201,7 @@ pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
         summary.subdirs.insert(subdir, repodata.len());
     }
     channeldata::write(channel)?;
+    repair::Journal::clear(channel)?;
     Ok(summary)
 }
 

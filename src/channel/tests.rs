@@ -7,24 +7,24 @@ use serde_json::{json, Value};
 use super::*;
 
 /// What one test package looks like.
-struct Pkg<'a> {
-    name: &'a str,
-    version: &'a str,
-    subdir: &'a str,
-    depends: &'a [&'a str],
-    timestamp_ms: u64,
-    tar_bz2: bool,
+pub(super) struct Pkg<'a> {
+    pub(super) name: &'a str,
+    pub(super) version: &'a str,
+    pub(super) subdir: &'a str,
+    pub(super) depends: &'a [&'a str],
+    pub(super) timestamp_ms: u64,
+    pub(super) tar_bz2: bool,
 }
 
 impl Pkg<'_> {
-    fn file_name(&self) -> String {
+    pub(super) fn file_name(&self) -> String {
         let ext = if self.tar_bz2 { "tar.bz2" } else { "conda" };
         format!("{}-{}-h1234567_0.{ext}", self.name, self.version)
     }
 }
 
 /// Builds a real package archive (index.json, paths.json, about.json, run_exports.json and one file) in `out_dir`.
-fn build_package(work: &Path, out_dir: &Path, pkg: &Pkg<'_>) -> PathBuf {
+pub(super) fn build_package(work: &Path, out_dir: &Path, pkg: &Pkg<'_>) -> PathBuf {
     let base = work.join(format!("{}-{}-{}-src", pkg.name, pkg.version, pkg.subdir));
     fs_err::create_dir_all(base.join("info")).unwrap();
     fs_err::create_dir_all(base.join("share").join(pkg.name)).unwrap();
@@ -105,7 +105,7 @@ fn build_package(work: &Path, out_dir: &Path, pkg: &Pkg<'_>) -> PathBuf {
     out
 }
 
-const ZLIB: Pkg<'static> = Pkg {
+pub(super) const ZLIB: Pkg<'static> = Pkg {
     name: "zlib",
     version: "1.3.1",
     subdir: "linux-64",
@@ -113,7 +113,7 @@ const ZLIB: Pkg<'static> = Pkg {
     timestamp_ms: 1_700_000_000_123,
     tar_bz2: false,
 };
-const BZIP2: Pkg<'static> = Pkg {
+pub(super) const BZIP2: Pkg<'static> = Pkg {
     name: "bzip2",
     version: "1.0.8",
     subdir: "linux-aarch64",
@@ -121,7 +121,7 @@ const BZIP2: Pkg<'static> = Pkg {
     timestamp_ms: 1_700_000_100_000,
     tar_bz2: false,
 };
-const TZDATA: Pkg<'static> = Pkg {
+pub(super) const TZDATA: Pkg<'static> = Pkg {
     name: "tzdata",
     version: "2024a",
     subdir: "noarch",
@@ -129,7 +129,7 @@ const TZDATA: Pkg<'static> = Pkg {
     timestamp_ms: 1_700_000_200_000,
     tar_bz2: true,
 };
-const ZLIB_AARCH64_OLD: Pkg<'static> = Pkg {
+pub(super) const ZLIB_AARCH64_OLD: Pkg<'static> = Pkg {
     name: "zlib",
     version: "1.2.13",
     subdir: "linux-aarch64",
@@ -139,7 +139,7 @@ const ZLIB_AARCH64_OLD: Pkg<'static> = Pkg {
 };
 
 /// Builds the test archives and publishes them into `<tmp>/channel`; returns (channel, archives).
-fn published_channel(tmp: &Path) -> (PathBuf, Vec<PathBuf>) {
+pub(super) fn published_channel(tmp: &Path) -> (PathBuf, Vec<PathBuf>) {
     let channel = tmp.join("channel");
     let archives: Vec<PathBuf> = [ZLIB, BZIP2, TZDATA, ZLIB_AARCH64_OLD]
         .iter()
@@ -152,7 +152,7 @@ fn published_channel(tmp: &Path) -> (PathBuf, Vec<PathBuf>) {
 }
 
 /// Every index file of a channel (repodata.json, .zst, channeldata.json) → bytes.
-fn index_files(channel: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(super) fn index_files(channel: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(channel)
         .sort_by_file_name()
         .into_iter()
