@@ -85,11 +85,10 @@ pub struct Workshop {
 impl Workshop {
     /// The workshop of `store`: its source cache, `work/` and `pkgs/`.
     pub fn new(store: Store) -> Workshop {
-        let root = store.root().to_path_buf();
         Workshop {
-            sources: SourceCache::open(&root.join("sources")),
-            work_root: root.join("work"),
-            package_cache: root.join("pkgs"),
+            sources: SourceCache::open(&store.sources_dir()),
+            work_root: store.work_root(),
+            package_cache: store.package_cache(),
             store,
         }
     }
@@ -272,7 +271,10 @@ pub fn build(
         Err(err) => log.line(&format!("failed: {err}")),
     }
     if result.is_ok() && !opts.keep_work {
-        let _ = fs_err::remove_dir_all(&work.root);
+        let _ = store::clean::remove_dir_robust(&work.root, &shop.work_root);
+    } else {
+        // Kept on purpose: leftover cleaning leaves it for the user (`archi store gc` removes it).
+        let _ = fs_err::write(work.root.join(store::clean::KEEP_MARKER), "");
     }
     result
 }
@@ -553,8 +555,10 @@ impl WorkDir {
             plan.subdir(),
             plan.key.short()
         ));
+        // Under the key's lock; a build script of a killed run may still write into the old directory, so it is
+        // renamed aside first and its name is free at once.
         if root.exists() {
-            fs_err::remove_dir_all(&root)
+            store::clean::remove_dir_robust(&root, work_root)
                 .map_err(io_err("clearing an old work directory", &root))?;
         }
         let host_prefix = padded_prefix(&root)?;

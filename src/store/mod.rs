@@ -7,8 +7,17 @@
 //! <root>/v1/<key>/manifest.json     a [`Manifest`]: content hashes and the readable hash input
 //! <root>/v1/.tmp/                   entries being written; renamed into place when complete
 //! <root>/v1/.locks/<key>.lock       one lock file per key, serialising writers of that key
+//! <root>/v1/.use.lock               held shared by every building run, exclusively by `gc` (see [`Store::open_for_build`])
+//! <root>/roots/<key>                gc roots: an entry whose key names a file here is never collected (see [`gc`])
+//! <root>/work/<name>-<subdir>-<key7>  work directories of builds (kept after a failure or with --keep-work)
+//! <root>/pkgs/                      rattler's package cache for build, host and test prefixes
 //! <root>/sources/                   the source cache (content-addressed by sha256, written by `source`)
 //! ```
+//!
+//! Crash safety: an entry appears by one rename and disappears by one rename (into `.tmp`, by [`gc`]), so
+//! `archi store verify` passes whatever moment a writer dies. What a dead writer leaves (temp entries, work
+//! directories, `.archi-tmp-*` files) is removed by [`clean::clean_leftovers`] when the next run opens the store
+//! for building, skipping anything a live process holds.
 //!
 //! The key is the blake3 of the canonical JSON encoding of the build's inputs (see [`canonical_json`]); the
 //! caller puts everything that decides the output into those inputs, including [`STORE_FORMAT_VERSION`]. An entry
@@ -25,6 +34,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::fsutil;
 
+pub mod clean;
+pub mod gc;
+
+pub use clean::{clean_leftovers, CleanSummary};
+pub use gc::{gc, GcLock, GcOptions, GcSummary, RemovedEntry};
+
 /// Version of the store layout; entries live under `<root>/v<STORE_FORMAT_VERSION>/` and every manifest records
 /// it. Callers include it in the key inputs so a layout change gives new keys.
 pub const STORE_FORMAT_VERSION: u32 = 1;
@@ -33,6 +48,11 @@ const LAYOUT_DIR: &str = "v1";
 const TMP_DIR: &str = ".tmp";
 const LOCKS_DIR: &str = ".locks";
 const MANIFEST_FILE: &str = "manifest.json";
+const USE_LOCK_FILE: &str = ".use.lock";
+const ROOTS_DIR: &str = "roots";
+const WORK_DIR: &str = "work";
+const PKGS_DIR: &str = "pkgs";
+const SOURCES_DIR: &str = "sources";
 
 /// A store key: 64 lowercase hex characters of a blake3 hash. Serialises as that string; parsing validates it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -315,6 +335,13 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// Removing a leftover, an entry or a cache item failed.
+    #[error("cannot remove {path}")]
+    Remove {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Renaming the complete temp entry into place failed.
     #[error("cannot move store entry {from} to {to}")]
     Rename {
@@ -325,10 +352,18 @@ pub enum StoreError {
     },
 }
 
+/// A held lock on the whole store's use: shared for a building run, exclusive for [`gc`]. Released when dropped.
+#[derive(Debug)]
+pub struct UseLock {
+    _lock: fsutil::FileLock,
+}
+
 /// The store: a root directory holding `v1/` (entries) and `sources/` (the source cache).
 #[derive(Debug, Clone)]
 pub struct Store {
     root: PathBuf,
+    /// The shared use lock of a store opened for building, held as long as any clone lives.
+    _use: Option<std::sync::Arc<UseLock>>,
 }
 
 impl Store {
@@ -337,6 +372,7 @@ impl Store {
     pub fn open(root: &Path) -> Result<Store, StoreError> {
         let store = Store {
             root: root.to_path_buf(),
+            _use: None,
         };
         for dir in [store.layout_dir(), store.tmp_dir(), store.locks_dir()] {
             fs_err::create_dir_all(&dir).map_err(|source| StoreError::CreateDir {
@@ -345,6 +381,54 @@ impl Store {
             })?;
         }
         Ok(store)
+    }
+
+    /// Opens the store at `root` for a run that builds: takes the store's use lock shared (`<root>/v1/.use.lock`,
+    /// blocking while a [`gc`] runs; held until the last clone of the returned store is dropped), then removes
+    /// what dead runs left behind ([`clean_leftovers`]), and returns the store with what was removed.
+    ///
+    /// Errors: as [`Store::open`], [`StoreError::Lock`] for the use lock, and those of [`clean_leftovers`].
+    pub fn open_for_build(root: &Path) -> Result<(Store, CleanSummary), StoreError> {
+        let mut store = Store::open(root)?;
+        let lock = store.lock_use(false)?;
+        store._use = Some(std::sync::Arc::new(lock));
+        let cleaned = clean_leftovers(&store)?;
+        Ok((store, cleaned))
+    }
+
+    /// Takes the store's use lock: shared (`exclusive = false`, what building runs hold) or exclusive (what
+    /// [`gc`] needs: no build runs meanwhile). Blocks until it is granted.
+    ///
+    /// Errors: [`StoreError::Lock`].
+    pub(crate) fn lock_use(&self, exclusive: bool) -> Result<UseLock, StoreError> {
+        let path = self.layout_dir().join(USE_LOCK_FILE);
+        let lock = if exclusive {
+            fsutil::lock_exclusive(&path)
+        } else {
+            fsutil::lock_shared(&path)
+        }
+        .map_err(|source| StoreError::Lock { path, source })?;
+        Ok(UseLock { _lock: lock })
+    }
+
+    /// `<root>/work`: where builds make their work directories.
+    pub fn work_root(&self) -> PathBuf {
+        self.root.join(WORK_DIR)
+    }
+
+    /// `<root>/pkgs`: the package cache of build, host and test prefixes.
+    pub fn package_cache(&self) -> PathBuf {
+        self.root.join(PKGS_DIR)
+    }
+
+    /// `<root>/sources`: the source cache.
+    pub fn sources_dir(&self) -> PathBuf {
+        self.root.join(SOURCES_DIR)
+    }
+
+    /// `<root>/roots`: gc roots, one file per kept key (see [`gc`]).
+    pub fn roots_dir(&self) -> PathBuf {
+        self.root.join(ROOTS_DIR)
     }
 
     /// The store root given to [`Store::open`].
