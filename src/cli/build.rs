@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use miette::IntoDiagnostic;
 use rattler_conda_types::Subdir;
 
 use super::display::{self, DisplayMode};
@@ -113,7 +114,13 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
         DisplayMode::detect(verbosity)
     };
     let reporter = display::reporter(mode, workset.graph.nodes.len());
-    let sink = LocalChannel::new(&ctx.output_channel);
+    let (sink, repaired) = LocalChannel::open(&ctx.output_channel).into_diagnostic()?;
+    if !repaired.is_empty() {
+        tracing::warn!(
+            "repaired channel {} after an interrupted run: {repaired:?}",
+            ctx.output_channel.display()
+        );
+    }
     let report = schedule::run::execute(&ctx, &shop, &workset, &opts, &sink, reporter.as_ref())
         .map_err(|e| miette::miette!("cannot create the jobserver: {e}"))?;
     drop(reporter);

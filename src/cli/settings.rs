@@ -99,9 +99,18 @@ pub fn finish(ctx: &Context) {
     }
 }
 
-/// The store, source cache, work and package dirs of a building command.
+/// The store, source cache, work and package dirs of a building command. The store is opened for building: it
+/// holds the store's shared use lock (so `archi store gc` waits) and leftovers of dead runs are removed first.
 pub fn workshop(global: &Global) -> miette::Result<Workshop> {
-    Ok(Workshop::new(open_store(global)?))
+    let (store, cleaned) = Store::open_for_build(&store_root(global)?).into_diagnostic()?;
+    if !cleaned.is_empty() {
+        tracing::info!(
+            "removed {} leftover(s) of interrupted runs ({} bytes)",
+            cleaned.count(),
+            cleaned.bytes
+        );
+    }
+    Ok(Workshop::new(store))
 }
 
 /// Whether downloads are forbidden: `--offline` or `ARCHI_OFFLINE=1`.
