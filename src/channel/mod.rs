@@ -184,6 +184,10 @@ pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
     let mut summary = IndexSummary::default();
     for subdir in subdir_names(channel)? {
         let dir = channel.join(&subdir);
+        fsutil::remove_stale_temp_files(&dir).map_err(|source| ChannelError::Write {
+            path: dir.clone(),
+            source,
+        })?;
         let mut repodata = RepodataJson::empty(&subdir);
         for (file_name, kind) in archives_in(&dir)? {
             let path = dir.join(&file_name);
