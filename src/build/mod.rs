@@ -197,6 +197,19 @@ pub enum BuildError {
         /// The build.sh that was looked for.
         path: PathBuf,
     },
+    /// An `about.license_file` is missing from the source tree after the build, or leads outside it.
+    #[error("{name}: about.license_file `{}` {reason}", file.display())]
+    #[diagnostic(help("license files are looked up in SRC_DIR after the build script ran (recipe: {})", recipe.display()))]
+    LicenseFile {
+        /// Package.
+        name: String,
+        /// The recipe directory.
+        recipe: PathBuf,
+        /// The file as the recipe gives it.
+        file: PathBuf,
+        /// `is not in the source tree (SRC_DIR)` or `leads outside the source tree`.
+        reason: &'static str,
+    },
     /// The script installed nothing into `$PREFIX`.
     #[error("{name}: the build script installed no files into $PREFIX")]
     NoFiles {
@@ -384,7 +397,9 @@ fn run_pipeline(
         return Err(BuildError::NoFiles { name });
     }
     package::relocate(&work.host_prefix, &files)?;
-    let meta = package_metadata(ctx, shop, plan, work, &files);
+    let license_files = license_files(plan, work)?;
+    let mut meta = package_metadata(ctx, shop, plan, work, &files);
+    meta.license_files = license_files;
     let artifact = package::write_conda(&work.host_prefix, &files, &meta, &work.out)?;
     drop(phase);
 
@@ -447,6 +462,28 @@ fn run_pipeline(
         },
     )?;
     Ok((entry, script_seconds))
+}
+
+/// The recipe's license files resolved in `SRC_DIR` (symlinks followed, which must stay inside it).
+fn license_files(plan: &Plan, work: &WorkDir) -> Result<Vec<PathBuf>, BuildError> {
+    let src =
+        fs_err::canonicalize(&work.src).map_err(io_err("reading the source tree", &work.src))?;
+    let mut out = Vec::new();
+    for file in &plan.rendered.license_files {
+        let error = |reason| BuildError::LicenseFile {
+            name: plan.rendered.name.clone(),
+            recipe: plan.recipe_dir.clone(),
+            file: file.clone(),
+            reason,
+        };
+        let resolved = fs_err::canonicalize(src.join(file))
+            .map_err(|_| error("is not in the source tree (SRC_DIR)"))?;
+        if !resolved.starts_with(&src) {
+            return Err(error("leads outside the source tree (SRC_DIR)"));
+        }
+        out.push(resolved);
+    }
+    Ok(out)
 }
 
 fn package_metadata(
@@ -519,7 +556,8 @@ fn package_metadata(
             .map(|f| (f.clone(), plan.recipe_dir.join(f)))
             .collect(),
         test_commands: r.test.commands.clone(),
-        license_files: r.license_files.iter().map(|f| work.src.join(f)).collect(),
+        // Resolved and checked by `license_files` once the script has run.
+        license_files: Vec::new(),
         source_date_epoch: SOURCE_DATE_EPOCH,
     }
 }
