@@ -1,6 +1,6 @@
 //! Hostile recipes: one fixture per defect class of the hardening campaign (tests/data/hostile/<case>/). Each is
-//! copied into a fresh workspace beside a canary directory (`@CANARY@` in a fixture names it; a `links` file lists
-//! symlinks to create, `name -> target`), built with `archi build --offline`, and must give exit 1, a report
+//! copied into a fresh workspace beside a canary directory (`@CANARY@` in a fixture names it; the fixture's own
+//! `canary/` files are put there; a `links` file lists symlinks to create, `name -> target`), built with `archi build --offline`, and must give exit 1, a report
 //! (snapshot; with file:line:col where the input has a span), nothing in store or channel, and an untouched canary.
 
 mod common;
@@ -43,7 +43,11 @@ fn install_fixture(case: &Path, ws: &Workspace, canary: &Path) -> PathBuf {
     for entry in walkdir::WalkDir::new(case) {
         let entry = entry.unwrap();
         let rel = entry.path().strip_prefix(case).unwrap();
-        let to = dest.join(rel);
+        // A fixture's own `canary/` files join the canary, outside the recipe.
+        let to = match rel.strip_prefix("canary") {
+            Ok(inside) => canary.join(inside),
+            Err(_) => dest.join(rel),
+        };
         if entry.file_type().is_dir() {
             fs_err::create_dir_all(&to).unwrap();
         } else if rel != Path::new("links") {
