@@ -67,6 +67,8 @@ pub struct BuildOptions {
     pub keep_work: bool,
     /// Whether sources may be downloaded.
     pub fetch: FetchPolicy,
+    /// How build scripts are isolated ([`crate::sandbox::probe`] once per run).
+    pub isolation: crate::sandbox::Isolation,
 }
 
 /// The shared state builds write: the store, the source cache, work directories and the package cache.
@@ -181,12 +183,17 @@ pub enum BuildError {
         source: prefix::PrefixError,
     },
     /// The build script failed.
-    #[error("{name}: build script failed ({status})")]
+    #[error("{name}: build script failed ({status}){sandboxed}")]
     Script {
         /// Package.
         name: String,
         /// Exit status.
         status: String,
+        /// Empty, or ` in the sandbox` and the refusal its log shows ([`crate::sandbox::denial`]).
+        sandboxed: String,
+        /// Points to `--no-sandbox` when the sandbox stopped it.
+        #[help]
+        help: Option<String>,
     },
     /// The recipe has neither an inline `[build] script` nor a `build.sh`.
     #[error("{name}: no [build] script in the recipe and no {}", path.display())]
@@ -386,7 +393,7 @@ fn run_pipeline(
     let phase = enter(Phase::Script, log);
     let dirs = work.script_dirs(plan)?;
     let vars = script_env(plan, &dirs, hooks.cpu_count);
-    let script_seconds = script::run(plan, &vars, work, hooks, &log.path)?;
+    let script_seconds = script::run(plan, &vars, work, hooks, opts.isolation.policy(), &log.path)?;
     log.line(&format!("script ran {script_seconds:.1} s"));
     drop(phase);
 
