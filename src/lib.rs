@@ -29,6 +29,7 @@ pub mod prefix;
 pub mod publish;
 pub mod recipe;
 pub mod render;
+pub mod sandbox;
 pub mod schedule;
 pub mod schema;
 pub mod source;

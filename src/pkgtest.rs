@@ -204,14 +204,23 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
                 .map(String::from)
                 .to_vec(),
         };
-        let output = Command::new(&argv[0])
-            .args(&argv[1..])
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..])
             .current_dir(&cwd)
             .env_clear()
             .envs(&vars)
-            .stdin(Stdio::null())
-            .output()
-            .map_err(io("starting bash", &cwd))?;
+            .stdin(Stdio::null());
+        // Its own process group, killed when archi dies or the command ends.
+        let armed = crate::sandbox::configure(&mut cmd, None)
+            .map_err(io("preparing a test command", &cwd))?;
+        let output = cmd.output().map_err(|err| match armed.failed_step() {
+            Some((what, source)) => TestError::Io {
+                what,
+                path: cwd.clone(),
+                source,
+            },
+            None => io("starting bash", &cwd)(err),
+        })?;
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&output.stdout),

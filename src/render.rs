@@ -18,6 +18,10 @@ use crate::recipe::{BoolOrTemplate, LoadedRecipe, RecipeError, Span, Template};
 use crate::source::{SourceOrigin, SourceSpec};
 use crate::workspace::ToolSpec;
 
+pub mod checks;
+
+use checks::excerpt;
+
 /// The prefix `compiler('c')` renders to: `compiler:c`.
 pub const COMPILER_PREFIX: &str = "compiler:";
 
@@ -78,6 +82,11 @@ pub struct RenderedRecipe {
     /// nothing provides.
     #[serde(skip)]
     pub requirement_spans: BTreeMap<String, Span>,
+    /// Where each recipe path is written, by field (`source[0].path`, `source[1].patches[0]`, `test.files[2]`,
+    /// `about.license_file`), so that a check against the file system (a symlink leaving the recipe directory)
+    /// can point at it. Not part of the store key.
+    #[serde(skip)]
+    pub path_spans: BTreeMap<String, Span>,
 }
 
 /// Rendered `[requirements]`.
@@ -145,17 +154,26 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         r.vars.insert(key.clone(), Value::from(value));
     }
     let name = r.render(&raw.package.name)?;
+    r.one_line(&raw.package.name, "the package name", &name)?;
+    if name.is_empty() {
+        return Err(r.invalid(&raw.package.name, "the package name is empty".into()));
+    }
     PackageName::try_from(name.as_str()).map_err(|e| {
         r.invalid(
             &raw.package.name,
-            format!("invalid package name `{name}`: {e}"),
+            format!("invalid package name {}: {e}", excerpt(&name)),
         )
     })?;
     let version = r.render(&raw.package.version)?;
+    r.one_line(&raw.package.version, "the version", &version)?;
     Version::from_str(&version).map_err(|e| {
         r.invalid(
             &raw.package.version,
-            format!("invalid version `{version}`: {e}"),
+            format!(
+                "invalid version {}: {}",
+                excerpt(&version),
+                checks::clip(&e.to_string())
+            ),
         )
     })?;
     let build_number = raw.build.number.as_ref().map(|n| *n.get_ref()).unwrap_or(0);
@@ -189,7 +207,17 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
     let mut script_env = BTreeMap::new();
     let target_env = target.map(|t| &t.build.script_env).into_iter().flatten();
     for (key, value) in raw.build.script_env.iter().chain(target_env) {
-        script_env.insert(key.clone(), r.render(value)?);
+        if let Some(reason) = checks::script_var(key) {
+            return Err(r.invalid(value, reason));
+        }
+        let rendered = r.render(value)?;
+        if rendered.contains('\0') {
+            return Err(r.invalid(
+                value,
+                format!("script_env `{key}` contains a NUL byte, which no environment variable can hold"),
+            ));
+        }
+        script_env.insert(key.clone(), rendered);
     }
     let noarch = match &raw.build.noarch {
         None => NoArchType::none(),
@@ -228,16 +256,23 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
     let sources = raw
         .source
         .iter()
-        .map(|s| r.source(s.get_ref()))
+        .enumerate()
+        .map(|(i, s)| r.source(i, s))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut test_files = Vec::new();
+    for (i, template) in raw.test.files.iter().enumerate() {
+        test_files.push(r.recipe_path(template, &format!("test.files[{i}]"))?);
+    }
+    let mut commands = Vec::new();
+    for template in &raw.test.commands {
+        let command = r.render(template)?;
+        r.layout_only(template, "a test command", &command)?;
+        commands.push(command);
+    }
     let test = Test {
         requires: r.requirements(&raw.test.requires, false)?,
-        files: r
-            .all(&raw.test.files)?
-            .into_iter()
-            .map(PathBuf::from)
-            .collect(),
-        commands: r.all(&raw.test.commands)?,
+        files: test_files,
+        commands,
     };
     let about_fields = [
         ("home", &raw.about.homepage),
@@ -251,22 +286,35 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
     let mut about = BTreeMap::new();
     for (key, value) in about_fields {
         if let Some(t) = value {
-            about.insert(key.to_string(), serde_json::Value::from(r.render(t)?));
+            let text = r.render(t)?;
+            match key {
+                "description" | "summary" => r.layout_only(t, &format!("about.{key}"), &text)?,
+                _ => r.one_line(t, &format!("about.{key}"), &text)?,
+            }
+            about.insert(key.to_string(), serde_json::Value::from(text));
         }
     }
-    let license_files = match &raw.about.license_file {
-        None => Vec::new(),
-        Some(files) => files
-            .get_ref()
-            .as_slice()
-            .iter()
-            .map(|t| {
-                r.render_text(t, Span::from(files.span()))
-                    .map(PathBuf::from)
-            })
-            .collect::<Result<_, _>>()?,
-    };
+    let mut license_files = Vec::new();
+    if let Some(files) = &raw.about.license_file {
+        let span = Span::from(files.span());
+        r.path_spans.insert("about.license_file".into(), span);
+        for t in files.get_ref().as_slice() {
+            let text = r.render_text(t, span)?;
+            let path =
+                checks::relative_path(&text, "the source tree (SRC_DIR)").map_err(|reason| {
+                    r.recipe.file.invalid(
+                        span,
+                        format!("about.license_file {} {reason}", excerpt(&text)),
+                        None,
+                    )
+                })?;
+            license_files.push(path);
+        }
+    }
     let script = raw.build.script.as_ref().map(|s| r.render(s)).transpose()?;
+    if let (Some(template), Some(text)) = (&raw.build.script, &script) {
+        r.layout_only(template, "the build script", text)?;
+    }
 
     let mut variant: BTreeMap<String, String> = r
         .used_pins
@@ -290,6 +338,7 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         license_files,
         variant,
         requirement_spans: r.spans,
+        path_spans: r.path_spans,
     })
 }
 
@@ -302,6 +351,8 @@ struct Renderer<'a> {
     used_pins: BTreeSet<String>,
     /// Package name → span of the first requirement naming it.
     spans: BTreeMap<String, Span>,
+    /// Recipe path field → span ([`RenderedRecipe::path_spans`]).
+    path_spans: BTreeMap<String, Span>,
 }
 
 impl<'a> Renderer<'a> {
@@ -329,6 +380,7 @@ impl<'a> Renderer<'a> {
             own: None,
             used_pins: BTreeSet::new(),
             spans: BTreeMap::new(),
+            path_spans: BTreeMap::new(),
         }
     }
 
@@ -336,6 +388,41 @@ impl<'a> Renderer<'a> {
         self.recipe
             .file
             .invalid(Span::from(template.span()), message, None)
+    }
+
+    /// An error unless `value` (rendered from `template`) is free of control characters.
+    fn one_line(&self, template: &Template, what: &str, value: &str) -> Result<(), RecipeError> {
+        match checks::single_line(value) {
+            Some(reason) => {
+                Err(self.invalid(template, format!("{what} {} {reason}", excerpt(value))))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// An error if `value` holds control characters other than newlines, tabs and carriage returns.
+    fn layout_only(&self, template: &Template, what: &str, value: &str) -> Result<(), RecipeError> {
+        match checks::control_char(value, true) {
+            Some((at, c)) => Err(self.invalid(
+                template,
+                format!(
+                    "{what} contains the control character {} at byte {at}",
+                    c.escape_default()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Render a path relative to the recipe directory and check it lexically ([`checks::relative_path`]),
+    /// remembering its span under `field`.
+    fn recipe_path(&mut self, template: &Template, field: &str) -> Result<PathBuf, RecipeError> {
+        let text = self.render(template)?;
+        self.path_spans
+            .insert(field.to_string(), Span::from(template.span()));
+        checks::relative_path(&text, "the recipe directory").map_err(|reason| {
+            self.invalid(template, format!("{field} {} {reason}", excerpt(&text)))
+        })
     }
 
     fn render(&mut self, template: &Template) -> Result<String, RecipeError> {
@@ -349,6 +436,7 @@ impl<'a> Renderer<'a> {
         }
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(checks::TEMPLATE_FUEL));
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function("compiler", |lang: String| {
             format!("{COMPILER_PREFIX}{lang}")
@@ -376,9 +464,26 @@ impl<'a> Renderer<'a> {
                 self.used_pins.insert(var);
             }
         }
+        let mut out = CappedOutput::default();
         template
-            .render(&self.vars)
-            .map_err(|err| self.template_error(text, span, &err))
+            .render_captured_to(&self.vars, &mut out)
+            .map(drop)
+            .map_err(|err| match out.overflowed {
+                true => self.recipe.file.invalid(
+                    span,
+                    format!(
+                        "template output exceeds {} bytes",
+                        checks::MAX_TEMPLATE_OUTPUT
+                    ),
+                    Some("a recipe value renders to a name, a spec, a path or a script: this one runs away"),
+                ),
+                false => self.template_error(text, span, &err),
+            })?;
+        String::from_utf8(out.bytes).map_err(|_| {
+            self.recipe
+                .file
+                .invalid(span, "template output is not valid UTF-8", None)
+        })
     }
 
     fn template_error(&self, text: &str, span: Span, err: &minijinja::Error) -> RecipeError {
@@ -416,8 +521,15 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// Render one-line values (package names).
     fn all(&mut self, templates: &[Template]) -> Result<Vec<String>, RecipeError> {
-        templates.iter().map(|t| self.render(t)).collect()
+        let mut out = Vec::new();
+        for template in templates {
+            let value = self.render(template)?;
+            self.one_line(template, "the value", &value)?;
+            out.push(value);
+        }
+        Ok(out)
     }
 
     /// Render match specs and check that they parse.
@@ -425,8 +537,17 @@ impl<'a> Renderer<'a> {
         let mut specs = Vec::new();
         for template in templates {
             let spec = self.render(template)?;
-            MatchSpec::from_str(&spec, ParseStrictness::Lenient)
-                .map_err(|e| self.invalid(template, format!("invalid match spec `{spec}`: {e}")))?;
+            self.one_line(template, "the match spec", &spec)?;
+            MatchSpec::from_str(&spec, ParseStrictness::Lenient).map_err(|e| {
+                self.invalid(
+                    template,
+                    format!(
+                        "invalid match spec {}: {}",
+                        excerpt(&spec),
+                        checks::clip(&e.to_string())
+                    ),
+                )
+            })?;
             self.note_span(&spec, template);
             specs.push(spec);
         }
@@ -443,6 +564,7 @@ impl<'a> Renderer<'a> {
         let mut out = Vec::new();
         for template in templates {
             let text = self.render(template)?;
+            self.one_line(template, "the requirement", &text)?;
             let text = text.trim();
             if let Some(lang) = text.strip_prefix(COMPILER_PREFIX) {
                 out.push(Requirement::Toolchain(lang.to_string()));
@@ -457,7 +579,14 @@ impl<'a> Renderer<'a> {
                     }
                 }
                 MatchSpec::from_str(&spec, ParseStrictness::Lenient).map_err(|e| {
-                    self.invalid(template, format!("invalid requirement `{spec}`: {e}"))
+                    self.invalid(
+                        template,
+                        format!(
+                            "invalid requirement {}: {}",
+                            excerpt(&spec),
+                            checks::clip(&e.to_string())
+                        ),
+                    )
                 })?;
                 self.note_span(&spec, template);
                 out.push(Requirement::Package(spec));
@@ -466,30 +595,60 @@ impl<'a> Renderer<'a> {
         Ok(out)
     }
 
-    fn source(&mut self, s: &crate::recipe::SourceSection) -> Result<SourceSpec, RecipeError> {
+    /// Render `[[source]]` number `index`, checking its sha256, URLs, file name and paths.
+    fn source(
+        &mut self,
+        index: usize,
+        section: &toml::Spanned<crate::recipe::SourceSection>,
+    ) -> Result<SourceSpec, RecipeError> {
+        let s = section.get_ref();
+        let field = format!("source[{index}]");
         let sha256 = match &s.sha256 {
             Some(t) => {
                 let hash = self.render(t)?.to_ascii_lowercase();
                 if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(
-                        self.invalid(t, format!("sha256 must be 64 hex digits, not `{hash}`"))
-                    );
+                    return Err(self.invalid(
+                        t,
+                        format!("sha256 must be 64 hex digits, not {}", excerpt(&hash)),
+                    ));
                 }
                 Some(hash)
             }
             None => None,
         };
-        let file_name = s.file_name.as_ref().map(|t| self.render(t)).transpose()?;
+        let file_name = match &s.file_name {
+            Some(t) => {
+                let name = self.render(t)?;
+                let path = checks::relative_path(&name, "the source cache").map_err(|reason| {
+                    self.invalid(t, format!("{field}.file_name {} {reason}", excerpt(&name)))
+                })?;
+                Some(path.display().to_string())
+            }
+            None => None,
+        };
         let origin = if let Some(urls) = &s.url {
             let mut parsed = Vec::new();
             let span = Span::from(urls.span());
+            if urls.get_ref().as_slice().is_empty() {
+                return Err(self.recipe.file.invalid(
+                    span,
+                    format!("{field}.url lists no URL"),
+                    Some("give the download URL (and mirrors after it): `url = \"https://…\"`"),
+                ));
+            }
             for template in urls.get_ref().as_slice() {
                 let text = self.render_text(template, span)?;
-                let url = url::Url::parse(&text).map_err(|e| {
-                    self.recipe
-                        .file
-                        .invalid(span, format!("invalid URL `{text}`: {e}"), None)
-                })?;
+                let invalid = |reason: String| {
+                    self.recipe.file.invalid(
+                        span,
+                        format!("invalid URL {}: {reason}", excerpt(&text)),
+                        None,
+                    )
+                };
+                if let Some(reason) = checks::single_line(&text) {
+                    return Err(invalid(reason));
+                }
+                let url = url::Url::parse(&text).map_err(|e| invalid(e.to_string()))?;
                 parsed.push(url);
             }
             SourceOrigin::Url {
@@ -505,30 +664,63 @@ impl<'a> Renderer<'a> {
                 note,
             }
         } else {
-            let path = s
-                .path
-                .as_ref()
-                .map(|t| self.render(t))
-                .transpose()?
-                .unwrap_or_default();
-            SourceOrigin::Path {
-                path: PathBuf::from(path),
+            let path = match &s.path {
+                Some(t) => self.recipe_path(t, &format!("{field}.path"))?,
+                None => {
+                    return Err(self.recipe.file.invalid(
+                        Span::from(section.span()),
+                        "a [[source]] needs one of `url`, `file_name` or `path`",
+                        None,
+                    ))
+                }
+            };
+            SourceOrigin::Path { path }
+        };
+        let mut patches = Vec::new();
+        for (i, t) in s.patches.iter().enumerate() {
+            patches.push(self.recipe_path(t, &format!("{field}.patches[{i}]"))?);
+        }
+        let target_directory = match &s.target_directory {
+            Some(t) => {
+                let dir = self.render(t)?;
+                let path = checks::relative_path(&dir, "SRC_DIR").map_err(|reason| {
+                    self.invalid(
+                        t,
+                        format!("{field}.target_directory {} {reason}", excerpt(&dir)),
+                    )
+                })?;
+                Some(path)
             }
+            None => None,
         };
         Ok(SourceSpec {
             origin,
-            patches: self
-                .all(&s.patches)?
-                .into_iter()
-                .map(PathBuf::from)
-                .collect(),
-            target_directory: s
-                .target_directory
-                .as_ref()
-                .map(|t| self.render(t))
-                .transpose()?
-                .map(PathBuf::from),
+            patches,
+            target_directory,
         })
+    }
+}
+
+/// A `Write` that keeps at most [`checks::MAX_TEMPLATE_OUTPUT`] bytes and fails beyond, so that a runaway
+/// template stops instead of filling memory.
+#[derive(Default)]
+struct CappedOutput {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > checks::MAX_TEMPLATE_OUTPUT {
+            self.overflowed = true;
+            return Err(std::io::Error::other("template output too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -157,6 +157,14 @@ pub enum WorkspaceError {
         /// The key.
         name: String,
     },
+    /// A `script_env` entry of the pins file sets a variable archi owns, is not a variable name, or holds a NUL.
+    #[error("{}: {reason}", path.display())]
+    ScriptEnv {
+        /// The pins file.
+        path: PathBuf,
+        /// What is wrong, naming the key.
+        reason: String,
+    },
 }
 
 impl Workspace {
@@ -190,6 +198,21 @@ impl Workspace {
                 return Err(WorkspaceError::UnknownPlatform {
                     path: pins_path,
                     name: name.clone(),
+                });
+            }
+        }
+        let tables = std::iter::once(&pins.script_env)
+            .chain(pins.platform.values().map(|section| &section.script_env));
+        for (key, value) in tables.flatten() {
+            let reason = crate::render::checks::script_var(key).or_else(|| {
+                value
+                    .contains('\0')
+                    .then(|| format!("script_env `{key}` contains a NUL byte"))
+            });
+            if let Some(reason) = reason {
+                return Err(WorkspaceError::ScriptEnv {
+                    path: pins_path,
+                    reason,
                 });
             }
         }

@@ -67,6 +67,8 @@ pub struct BuildOptions {
     pub keep_work: bool,
     /// Whether sources may be downloaded.
     pub fetch: FetchPolicy,
+    /// How build scripts are isolated ([`crate::sandbox::probe`] once per run).
+    pub isolation: crate::sandbox::Isolation,
 }
 
 /// The shared state builds write: the store, the source cache, work directories and the package cache.
@@ -180,12 +182,17 @@ pub enum BuildError {
         source: prefix::PrefixError,
     },
     /// The build script failed.
-    #[error("{name}: build script failed ({status})")]
+    #[error("{name}: build script failed ({status}){sandboxed}")]
     Script {
         /// Package.
         name: String,
         /// Exit status.
         status: String,
+        /// Empty, or ` in the sandbox` and the refusal its log shows ([`crate::sandbox::denial`]).
+        sandboxed: String,
+        /// Points to `--no-sandbox` when the sandbox stopped it.
+        #[help]
+        help: Option<String>,
     },
     /// The recipe has neither an inline `[build] script` nor a `build.sh`.
     #[error("{name}: no [build] script in the recipe and no {}", path.display())]
@@ -195,6 +202,19 @@ pub enum BuildError {
         name: String,
         /// The build.sh that was looked for.
         path: PathBuf,
+    },
+    /// An `about.license_file` is missing from the source tree after the build, or leads outside it.
+    #[error("{name}: about.license_file `{}` {reason}", file.display())]
+    #[diagnostic(help("license files are looked up in SRC_DIR after the build script ran (recipe: {})", recipe.display()))]
+    LicenseFile {
+        /// Package.
+        name: String,
+        /// The recipe directory.
+        recipe: PathBuf,
+        /// The file as the recipe gives it.
+        file: PathBuf,
+        /// `is not in the source tree (SRC_DIR)` or `leads outside the source tree`.
+        reason: &'static str,
     },
     /// The script installed nothing into `$PREFIX`.
     #[error("{name}: the build script installed no files into $PREFIX")]
@@ -375,7 +395,7 @@ fn run_pipeline(
     let phase = enter(Phase::Script, log);
     let dirs = work.script_dirs(plan)?;
     let vars = script_env(plan, &dirs, hooks.cpu_count);
-    let script_seconds = script::run(plan, &vars, work, hooks, &log.path)?;
+    let script_seconds = script::run(plan, &vars, work, hooks, opts.isolation.policy(), &log.path)?;
     log.line(&format!("script ran {script_seconds:.1} s"));
     drop(phase);
 
@@ -386,7 +406,9 @@ fn run_pipeline(
         return Err(BuildError::NoFiles { name });
     }
     package::relocate(&work.host_prefix, &files)?;
-    let meta = package_metadata(ctx, shop, plan, work, &files);
+    let license_files = license_files(plan, work)?;
+    let mut meta = package_metadata(ctx, shop, plan, work, &files);
+    meta.license_files = license_files;
     let artifact = package::write_conda(&work.host_prefix, &files, &meta, &work.out)?;
     drop(phase);
 
@@ -449,6 +471,28 @@ fn run_pipeline(
         },
     )?;
     Ok((entry, script_seconds))
+}
+
+/// The recipe's license files resolved in `SRC_DIR` (symlinks followed, which must stay inside it).
+fn license_files(plan: &Plan, work: &WorkDir) -> Result<Vec<PathBuf>, BuildError> {
+    let src =
+        fs_err::canonicalize(&work.src).map_err(io_err("reading the source tree", &work.src))?;
+    let mut out = Vec::new();
+    for file in &plan.rendered.license_files {
+        let error = |reason| BuildError::LicenseFile {
+            name: plan.rendered.name.clone(),
+            recipe: plan.recipe_dir.clone(),
+            file: file.clone(),
+            reason,
+        };
+        let resolved = fs_err::canonicalize(src.join(file))
+            .map_err(|_| error("is not in the source tree (SRC_DIR)"))?;
+        if !resolved.starts_with(&src) {
+            return Err(error("leads outside the source tree (SRC_DIR)"));
+        }
+        out.push(resolved);
+    }
+    Ok(out)
 }
 
 fn package_metadata(
@@ -521,7 +565,8 @@ fn package_metadata(
             .map(|f| (f.clone(), plan.recipe_dir.join(f)))
             .collect(),
         test_commands: r.test.commands.clone(),
-        license_files: r.license_files.iter().map(|f| work.src.join(f)).collect(),
+        // Resolved and checked by `license_files` once the script has run.
+        license_files: Vec::new(),
         source_date_epoch: SOURCE_DATE_EPOCH,
     }
 }

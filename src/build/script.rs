@@ -1,5 +1,6 @@
 //! Run the build script: `bash -eo pipefail` in `SRC_DIR` with exactly the script environment, in its own
-//! process group, holding one jobserver token, output appended to the build log.
+//! process group that dies with archi, in the sandbox unless the run has none ([`crate::sandbox`]), holding one
+//! jobserver token, output appended to the build log.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,6 +9,10 @@ use std::time::Instant;
 
 use super::{BuildError, BuildHooks, WorkDir};
 use crate::plan::{self, Plan, ScriptDirs};
+use crate::sandbox::{self, Jail, Policy};
+
+/// How many of the log's last lines a failed sandboxed script is searched for a sandbox refusal.
+const DENIAL_LINES: usize = 30;
 
 /// The script's whole environment: the keyed variables for `dirs` plus the unkeyed ones
 /// ([`plan::UNKEYED_SCRIPT_VARS`]): `PKG_BUILD_STRING`, `PKG_HASH` and `CPU_COUNT` (the jobserver adds
@@ -21,16 +26,19 @@ pub fn script_env(plan: &Plan, dirs: &ScriptDirs, cpu_count: usize) -> BTreeMap<
     vars
 }
 
-/// Run the recipe's inline script or its `build.sh`, appending its output to `log`. Returns the seconds it ran
-/// (not counting the wait for a jobserver token).
+/// Run the recipe's inline script or its `build.sh`, appending its output to `log`, in the sandbox of `sandbox`
+/// when given (the work directory writable, the recipe directory and the toolchain's directories readable).
+/// Returns the seconds it ran (not counting the wait for a jobserver token).
 ///
-/// Errors: [`BuildError::Script`] with the exit status; [`BuildError::NoScript`]; [`BuildError::Io`] when the
-/// script cannot be written or started.
+/// Errors: [`BuildError::Script`] with the exit status, saying whether it ran in the sandbox and which refusal
+/// of the sandbox the log's last lines show; [`BuildError::NoScript`]; [`BuildError::Io`] when the script cannot
+/// be written or started, or the sandbox cannot be set up (naming the step).
 pub fn run(
     plan: &Plan,
     vars: &BTreeMap<String, String>,
     work: &WorkDir,
     hooks: &BuildHooks,
+    sandbox: Option<&Policy>,
     log: &Path,
 ) -> Result<f64, BuildError> {
     let io = |what, path: &Path| {
@@ -68,8 +76,13 @@ pub fn run(
         .stdin(Stdio::null())
         .stdout(out.into_parts().0)
         .stderr(err.into_parts().0);
-    // Its own process group, so that a later `kill` of the group reaches everything the script started.
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let jail = Jail {
+        work: &work.root,
+        cwd: &work.src,
+        read: read_dirs(plan),
+    };
+    let armed = sandbox::configure(&mut cmd, sandbox.map(|policy| (policy, &jail)))
+        .map_err(io("preparing the script's sandbox", &work.root))?;
     let _token = match hooks.jobserver {
         Some(jobserver) => {
             jobserver.configure(&mut cmd);
@@ -82,13 +95,57 @@ pub fn run(
         None => None,
     };
     let started = Instant::now();
-    let status = cmd.status().map_err(io("starting bash", &script_path))?;
+    let status = cmd.status().map_err(|err| match armed.failed_step() {
+        Some((what, source)) => BuildError::Io {
+            what,
+            path: work.root.clone(),
+            source,
+        },
+        None => io("starting bash", &script_path)(err),
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     if status.success() {
         return Ok(seconds);
     }
+    let (sandboxed, help) = match sandbox {
+        None => (None, None),
+        Some(policy) => {
+            let text = fs_err::read_to_string(log).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            let tail = lines[lines.len().saturating_sub(DENIAL_LINES)..].join("\n");
+            match sandbox::denial(policy, &work.root, &tail) {
+                Some(denial) => (
+                    Some(format!(" in the sandbox, which stopped {denial}")),
+                    Some(
+                        "if the build needs this, run it with `archi build --no-sandbox`"
+                            .to_string(),
+                    ),
+                ),
+                None => (Some(" in the sandbox".to_string()), None),
+            }
+        }
+    };
     Err(BuildError::Script {
         name: plan.rendered.name.clone(),
         status: status.to_string(),
+        sandboxed: sandboxed.unwrap_or_default(),
+        help,
     })
+}
+
+/// What a sandboxed script must read besides the work directory: the recipe directory and the directories of
+/// the toolchain's programs (as found on `PATH` and with symlinks resolved).
+fn read_dirs(plan: &Plan) -> Vec<std::path::PathBuf> {
+    let mut dirs = vec![plan.recipe_dir.clone()];
+    for toolchain in [&plan.toolchain, &plan.build_machine_toolchain] {
+        for tool in toolchain.tools.values().chain(toolchain.binutils.values()) {
+            let real = fs_err::canonicalize(&tool.path).unwrap_or_else(|_| tool.path.clone());
+            for dir in [tool.path.parent(), real.parent()].into_iter().flatten() {
+                if !dirs.iter().any(|d| d == dir) {
+                    dirs.push(dir.to_path_buf());
+                }
+            }
+        }
+    }
+    dirs
 }

@@ -9,6 +9,8 @@ use super::display::{self, DisplayMode};
 use super::settings::{self, ContextFlags, Global};
 use crate::build::{BuildOptions, TestMode};
 use crate::publish::LocalChannel;
+use crate::sandbox::{self, Isolation};
+use crate::schedule::event::{Event, SandboxInfo};
 use crate::schedule::{self, run::RunOptions};
 use crate::source::FetchPolicy;
 
@@ -51,6 +53,9 @@ pub struct Args {
     /// Never download sources (also ARCHI_OFFLINE=1).
     #[arg(long)]
     pub offline: bool,
+    /// Run build scripts unsandboxed: with the network, a writable file system, `$HOME` and the store.
+    #[arg(long)]
+    pub no_sandbox: bool,
 }
 
 /// Build the selection; exit code 1 when any node failed or was skipped.
@@ -68,6 +73,7 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
         test,
         keep_work,
         offline,
+        no_sandbox,
     } = args;
     let (dirs, names) = super::split_roots(&recipes);
     let start = dirs
@@ -91,6 +97,11 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
     let shop = settings::workshop(global)?;
     let mut times = schedule::BuildTimes::load(&shop.store);
     let cpu_count = settings::cpu_count();
+    let isolation = if no_sandbox {
+        Isolation::OptedOut
+    } else {
+        sandbox::probe(shop.store.root(), ::dirs::home_dir().as_deref())
+    };
     let opts = RunOptions {
         jobs: jobs.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -105,6 +116,7 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
             fetch: FetchPolicy {
                 offline: settings::offline(offline),
             },
+            isolation: isolation.clone(),
         },
         estimates: times.estimates(),
     };
@@ -114,6 +126,7 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
         DisplayMode::detect(verbosity)
     };
     let reporter = display::reporter(mode, workset.graph.nodes.len());
+    reporter.event(&Event::Sandbox(SandboxInfo::of(&isolation)));
     let (sink, repaired) = LocalChannel::open(&ctx.output_channel).into_diagnostic()?;
     if !repaired.is_empty() {
         tracing::warn!(

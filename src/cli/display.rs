@@ -199,6 +199,9 @@ impl Reporter for PlainLines {
                 "{} {total} nodes in {waves} waves, {jobs} builds at once, {cpu_count} jobserver tokens",
                 stamp(0.0)
             ),
+            Event::Sandbox(info) if !quiet || !info.sandboxed => {
+                eprintln!("{} {}", stamp(0.0), info.line())
+            }
             Event::Start { node, time } if !quiet => {
                 eprintln!("{} start   {}", stamp(*time), node_text(node))
             }
@@ -301,6 +304,11 @@ impl Reporter for Progress {
                         eprintln!("{line}");
                     }
                 });
+            }
+            Event::Sandbox(info) => {
+                if self.verbosity != Verbosity::Quiet || !info.sandboxed {
+                    let _ = self.multi.println(info.line());
+                }
             }
             Event::Plan { .. } => {}
         }

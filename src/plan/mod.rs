@@ -6,6 +6,7 @@
 //! exact build and host package records, both platforms, the toolchain identities and the whole script
 //! environment with the directories as placeholders. Nothing here writes or opens the store.
 
+pub mod confine;
 pub mod script_env;
 #[cfg(test)]
 mod tests;
@@ -193,6 +194,10 @@ pub enum PlanError {
         #[source]
         source: rattler_conda_types::ParseMatchSpecError,
     },
+    /// A recipe path leads outside the recipe directory.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Confined(#[from] confine::ConfineError),
     /// A recipe file cannot be read for hashing.
     #[error("{}: cannot read the recipe file for the store key", path.display())]
     RecipeFile {
@@ -208,6 +213,7 @@ pub enum PlanError {
 ///
 /// Errors: [`PlanError`] naming the package and what failed.
 pub fn plan(ctx: &Context, req: PlanRequest, rendered: RenderedRecipe) -> Result<Plan, PlanError> {
+    confine::check(req.recipe, &rendered)?;
     let ws = &ctx.workspace;
     let target = req.target;
     let tools = ws.toolchain_for(target);

@@ -112,3 +112,38 @@ fn the_same_inputs_give_the_same_key_and_a_changed_recipe_file_names_itself() {
         ["recipe_files (build.sh)"]
     );
 }
+
+/// Every variable archi sets is either owned (script_env may not set it) or on the short list of tuning knobs a
+/// recipe may override (compiler flags and tools, the CMake/Meson arguments, pkg-config's path, TERM).
+#[test]
+fn script_env_may_override_only_tuning_variables() {
+    let (_dir, ctx, recipe) = setup("");
+    for target in [Subdir::Linux64, Subdir::LinuxAarch64] {
+        let plan = plan_for(&ctx, &recipe, target);
+        let dirs = ScriptDirs::placeholders();
+        let tools = plan.toolchain.env_vars();
+        let overridable = |k: &str| {
+            matches!(
+                k,
+                "CMAKE_ARGS"
+                    | "MESON_ARGS"
+                    | "PKG_CONFIG_PATH"
+                    | "TERM"
+                    | "CC_FOR_BUILD"
+                    | "CXX_FOR_BUILD"
+            ) || (k.ends_with("FLAGS") && !k.ends_with("MAKEFLAGS") && k != "MFLAGS")
+                || tools.contains_key(k)
+        };
+        for key in crate::build::script_env(&plan, &dirs, 1).keys() {
+            let owned = crate::render::checks::script_var(key).is_some();
+            assert!(
+                owned || overridable(key),
+                "{key} is set by archi but neither owned nor a tuning variable"
+            );
+            assert!(
+                !(owned && overridable(key)),
+                "{key} is both owned and overridable"
+            );
+        }
+    }
+}

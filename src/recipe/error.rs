@@ -7,6 +7,9 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use super::Span;
 
+/// The most characters of one line a report shows.
+pub const MAX_SHOWN_LINE: usize = 200;
+
 /// The text of a recipe file with its path, so an error can show the offending line.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -29,6 +32,43 @@ impl SourceFile {
         NamedSource::new(self.path.display().to_string(), self.text.to_string())
     }
 
+    /// The file's text with every line cut to [`MAX_SHOWN_LINE`] characters, and `span` moved to match (line
+    /// and column numbers are unchanged), so that a report never echoes a huge value whole.
+    fn shown(&self, span: Span) -> (NamedSource<String>, Span) {
+        if self.text.lines().all(|line| line.len() <= MAX_SHOWN_LINE) {
+            return (self.named(), span);
+        }
+        let mut text = String::with_capacity(self.text.len().min(1 << 16));
+        let mut shown = span;
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            let body = line.trim_end_matches('\n');
+            let cut = match body.char_indices().nth(MAX_SHOWN_LINE) {
+                Some((at, _)) => at,
+                None => body.len(),
+            };
+            let map = |pos: usize| text.len() + pos.saturating_sub(offset).min(cut);
+            if (offset..offset + line.len()).contains(&span.start) {
+                shown.start = map(span.start);
+            }
+            if (offset..=offset + line.len()).contains(&span.end) {
+                shown.end = map(span.end).max(shown.start);
+            }
+            text.push_str(&body[..cut]);
+            if cut < body.len() {
+                text.push('…');
+            }
+            if line.ends_with('\n') {
+                text.push('\n');
+            }
+            offset += line.len();
+        }
+        (
+            NamedSource::new(self.path.display().to_string(), text),
+            shown,
+        )
+    }
+
     /// An [`RecipeError::Invalid`] pointing at `span` of this file.
     pub fn invalid(
         &self,
@@ -36,8 +76,9 @@ impl SourceFile {
         message: impl Into<String>,
         help: Option<&str>,
     ) -> RecipeError {
+        let (src, span) = self.shown(span);
         RecipeError::Invalid {
-            src: self.named(),
+            src,
             span: span.into(),
             message: message.into(),
             help: help.map(str::to_string),

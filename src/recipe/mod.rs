@@ -12,6 +12,7 @@ pub use spanned::{BoolOrTemplate, OneOrMany, Span};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 
 use indexmap::IndexMap;
 use schemars::JsonSchema;
@@ -263,10 +264,24 @@ pub fn load(path: &Path) -> Result<LoadedRecipe, RecipeError> {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         (dir, path.to_path_buf())
     };
-    let text = fs_err::read_to_string(&file_path).map_err(|source| RecipeError::Read {
-        path: file_path.clone(),
-        source,
-    })?;
+    let bytes = read_capped(&file_path)?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(err.as_bytes());
+            // The lossy text has one U+FFFD (3 bytes) where the bad sequence starts, at the same offset.
+            let file = SourceFile::new(&file_path, &lossy);
+            return Err(file.invalid(
+                Span {
+                    start: at,
+                    end: at + '\u{FFFD}'.len_utf8(),
+                },
+                "the recipe is not valid UTF-8",
+                Some("recipe.toml must be UTF-8 text (TOML 1.0)"),
+            ));
+        }
+    };
     let raw = parse(&text, &file_path)?;
     let dir = fs_err::canonicalize(&dir).map_err(|source| RecipeError::Read {
         path: dir.clone(),
@@ -279,7 +294,48 @@ pub fn load(path: &Path) -> Result<LoadedRecipe, RecipeError> {
     })
 }
 
+/// The largest recipe file read (4 MiB): real recipes are a few KiB.
+pub const MAX_RECIPE_BYTES: u64 = 4 << 20;
+
+fn read_capped(path: &Path) -> Result<Vec<u8>, RecipeError> {
+    use std::io::Read;
+    let read_err = |source| RecipeError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = fs_err::File::open(path).map_err(read_err)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RECIPE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_RECIPE_BYTES {
+        return Err(read_err(std::io::Error::other(format!(
+            "the file is larger than {MAX_RECIPE_BYTES} bytes"
+        ))));
+    }
+    Ok(bytes)
+}
+
 fn validate(raw: &RawRecipe, file: &SourceFile) -> Result<(), RecipeError> {
+    for key in raw.target.keys() {
+        if rattler_conda_types::Subdir::from_str(key).is_err() || key == "noarch" {
+            let valid: Vec<&str> = rattler_conda_types::Subdir::all()
+                .filter(|p| *p != rattler_conda_types::Subdir::NoArch)
+                .map(|p| p.as_str())
+                .collect();
+            return Err(file.invalid(
+                target_key_span(&file.text, key),
+                format!(
+                    "unknown platform {} in a [target] table",
+                    crate::render::checks::excerpt(key)
+                ),
+                Some(&format!(
+                    "[target.<subdir>] takes a conda subdir: {}",
+                    valid.join(", ")
+                )),
+            ));
+        }
+    }
     for source in &raw.source {
         let span = Span::from(source.span());
         let section = source.get_ref();
@@ -320,6 +376,27 @@ fn validate(raw: &RawRecipe, file: &SourceFile) -> Result<(), RecipeError> {
         }
     }
     Ok(())
+}
+
+/// Where the `[target.<key>]` key is written: the first `target.<key>` (or `target."<key>"`) outside a comment,
+/// else the file start.
+fn target_key_span(text: &str, key: &str) -> Span {
+    let patterns = [format!("target.{key}"), format!("target.\"{key}\"")];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.split('#').next().unwrap_or_default();
+        for pattern in &patterns {
+            if let Some(at) = code.find(pattern.as_str()) {
+                let start = offset + at + "target.".len();
+                return Span {
+                    start,
+                    end: start + pattern.len() - "target.".len(),
+                };
+            }
+        }
+        offset += line.len();
+    }
+    Span::default()
 }
 
 #[cfg(test)]

@@ -69,6 +69,41 @@ impl NodeOutcome {
     }
 }
 
+/// How the run's build scripts are isolated, said once per run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SandboxInfo {
+    /// Whether scripts run in the sandbox.
+    pub sandboxed: bool,
+    /// What the sandbox does, or why there is none (`--no-sandbox`, or the probe's failure).
+    pub detail: String,
+}
+
+impl SandboxInfo {
+    /// The event's content for `isolation`.
+    pub fn of(isolation: &crate::sandbox::Isolation) -> SandboxInfo {
+        use crate::sandbox::Isolation;
+        match isolation {
+            Isolation::Sandboxed(policy) => SandboxInfo {
+                sandboxed: true,
+                detail: policy.describe(),
+            },
+            Isolation::OptedOut => SandboxInfo {
+                sandboxed: false,
+                detail: "off (--no-sandbox)".into(),
+            },
+            Isolation::Unavailable(reason) => SandboxInfo {
+                sandboxed: false,
+                detail: format!("unavailable here ({reason}); building unsandboxed"),
+            },
+        }
+    }
+
+    /// `sandbox: …`, the line the displays print.
+    pub fn line(&self) -> String {
+        format!("sandbox: {}", self.detail)
+    }
+}
+
 /// An event of a run; times are seconds since the run started.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -84,6 +119,8 @@ pub enum Event {
         /// Jobserver tokens.
         cpu_count: usize,
     },
+    /// How build scripts are isolated in this run (once, before any node starts).
+    Sandbox(SandboxInfo),
     /// A node started (planning it).
     Start {
         /// The node.

@@ -87,6 +87,10 @@ pub enum ScheduleError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Recipe(#[from] RecipeError),
+    /// A recipe path leads outside the recipe directory.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Confined(#[from] crate::plan::confine::ConfineError),
     /// A cycle.
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -204,6 +208,12 @@ pub fn prepare(ctx: &Context, selection: &Selection) -> Result<Workset, Schedule
         Ok::<_, RecipeError>(node_spec(r))
     })?;
     graph.waves()?;
+    // Recipe paths are checked against the file system before any node starts.
+    for ((i, _), r) in &rendered {
+        if !r.skip {
+            crate::plan::confine::check(&recipes[*i], r)?;
+        }
+    }
     let mut workset = Workset {
         recipes,
         rendered,

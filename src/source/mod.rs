@@ -147,6 +147,9 @@ pub enum SourceError {
     /// A file name or directory from the recipe that would leave its directory.
     #[error("{what} `{}` must be a relative path without `..`", .path.display())]
     UnsafeRecipePath { what: &'static str, path: PathBuf },
+    /// A `target_directory` that leads outside `SRC_DIR` through a symlink an earlier source put there.
+    #[error("target_directory `{}` leads outside SRC_DIR through a symlink an earlier source put there", .path.display())]
+    TargetDirectoryEscapes { path: PathBuf },
     /// An archive entry refused before anything was written for it.
     #[error("refusing to extract entry `{entry}` of `{}`: {reason}", .archive.display())]
     UnsafeEntry {
@@ -574,7 +577,13 @@ pub fn prepare(
     let mut hashes = Vec::new();
     for spec in specs {
         let dest = match &spec.target_directory {
-            Some(dir) => work_dir.join(safe_relative("target_directory", dir)?),
+            // Resolved through the symlinks earlier sources put in SRC_DIR: it must stay inside.
+            Some(dir) => {
+                let rel = safe_relative("target_directory", dir)?;
+                let inside = extract::resolve_inside(work_dir, &[], &rel)
+                    .ok_or_else(|| SourceError::TargetDirectoryEscapes { path: dir.clone() })?;
+                inside.iter().fold(work_dir.to_path_buf(), |p, c| p.join(c))
+            }
             None => work_dir.to_path_buf(),
         };
         fs_err::create_dir_all(&dest).map_err(io_err("create", &dest))?;
