@@ -125,6 +125,7 @@ build || { cat "$KT_DIR/last.out"; echo "the unkilled build failed" >&2; exit 1;
 end=$(date +%s.%N)
 duration=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
 window=$(awk -v d="$duration" 'BEGIN { printf "%.2f", d * 1.2 }')
+window_ms=$(awk -v d="$duration" 'BEGIN { printf "%d", d * 1200 }')
 echo "unkilled build: ${duration}s; kill delays uniform in [0, ${window}s]"
 
 declare -A count
@@ -134,7 +135,8 @@ for mode in alone group; do
     for ((i = 1; i <= N; i++)); do
         version="1.$([ "$mode" = alone ] && echo 1 || echo 2).$i"
         write_recipe "$version"
-        delay=$(awk -v r="$RANDOM$RANDOM" -v w="$window" 'BEGIN { srand(r); printf "%.3f", rand() * w }')
+        ms=$(((RANDOM * 32768 + RANDOM) % (window_ms + 1)))
+        delay=$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))
         (cd "$ws" && exec setsid "$ARCHI" build --json recipes/killme >"$KT_DIR/killed.out" 2>&1) &
         pid=$!
         sleep "$delay"
