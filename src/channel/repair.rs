@@ -82,8 +82,17 @@ impl RepairSummary {
     }
 }
 
-/// Repairs `channel` after a crash (see the module docs) under the channel lock. A channel directory that does not
-/// exist needs nothing and is not created.
+/// Repairs `channel` after a crash under the channel lock: finishes or drops a publish its journal
+/// (`<channel>/.archi-publish`) names, makes every subdir's `repodata.json` list exactly the archives present (records
+/// made from their current bytes; an index that does not parse is rebuilt), rewrites a `repodata.json.zst` that does
+/// not decompress to it, rebuilds `channeldata.json` when anything changed, and removes stale `.archi-tmp-*` files.
+/// A consistent channel is left byte-identical. A channel directory that does not exist needs nothing and is not
+/// created.
+///
+/// What holds whatever moment archi dies: at any time every `repodata.json` parses and lists only archives that
+/// are present (an interrupted publish may leave its archive present but unlisted, or listed with the record of
+/// the file it replaced); after the next [`repair`], [`super::publish`] or [`super::index`], every `repodata.json`
+/// lists exactly the archives present and `channeldata.json` agrees with them.
 ///
 /// Errors: the lock cannot be taken, a file cannot be read or written, or an archive present in a subdir cannot
 /// be read (named in the error).

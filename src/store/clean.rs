@@ -12,6 +12,8 @@
 //! - `.archi-tmp-*` files: each is `flock`ed by its writer through its own descriptor
 //!   ([`crate::fsutil::temp_file`]); see [`crate::fsutil::remove_stale_temp_files`].
 //! - `work/.trash-*`: work directories already renamed aside to be deleted ([`remove_dir_robust`]); nobody uses them.
+//! - `work/.sandbox-probe-<pid>`: the sandbox probe's directory, left when archi was killed while probing; removed
+//!   when no process `<pid>` exists (a reused pid only delays the removal).
 //!
 //! A work directory a build kept on purpose (after a failure, or with `--keep-work`) holds [`KEEP_MARKER`] and is
 //! left for the user; [`super::gc`] removes those too. The source cache's `unpacked/.unpacking-*` directories are
@@ -30,6 +32,9 @@ pub const KEEP_MARKER: &str = ".archi-keep";
 
 /// Name prefix of work directories renamed aside before deletion.
 pub const TRASH_PREFIX: &str = ".trash-";
+
+/// Name prefix of the sandbox probe's directory in `work/` (`.sandbox-probe-<pid>`, see [`crate::sandbox::probe`]).
+const SANDBOX_PROBE_PREFIX: &str = ".sandbox-probe-";
 
 /// What a cleaning removed (or, for a dry run of [`super::gc`], would remove).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -100,6 +105,20 @@ pub(crate) fn clean(store: &Store, mode: CleanMode) -> Result<CleanSummary, Stor
                 continue;
             }
             summary.work_dirs.push(path);
+            continue;
+        }
+        if let Some(pid) = name.strip_prefix(SANDBOX_PROBE_PREFIX) {
+            // The sandbox probe's directory, named by the probing process: stale once that process is gone.
+            let live = pid.parse::<u32>().map_or(true, |pid| {
+                Path::new("/proc").join(pid.to_string()).exists()
+            });
+            if !live {
+                summary.bytes += tree_size(&path);
+                if !mode.dry_run {
+                    remove_tree(&path)?;
+                }
+                summary.work_dirs.push(path);
+            }
             continue;
         }
         if name.starts_with('.') || !path.is_dir() {

@@ -47,17 +47,36 @@ fn dead_work_dirs_and_temp_entries_go_live_and_kept_ones_stay() {
     let trash = store.work_root().join(".trash-demo-linux-64-1234567-99-0");
     fs_err::create_dir_all(&trash).unwrap();
 
+    let pid_max: u64 = fs_err::read_to_string("/proc/sys/kernel/pid_max")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let dead_probe = store
+        .work_root()
+        .join(format!(".sandbox-probe-{}", pid_max + 1));
+    let live_probe = store
+        .work_root()
+        .join(format!(".sandbox-probe-{}", std::process::id()));
+    fs_err::create_dir_all(&dead_probe).unwrap();
+    fs_err::create_dir_all(&live_probe).unwrap();
+
     let _held = store.lock(&live).unwrap();
     let summary = clean_leftovers(&store).unwrap();
     assert_eq!(summary.temp_entries, vec![dead_tmp.clone()]);
-    let mut expected_work = vec![dead_work.clone(), unlocked.clone(), trash.clone()];
+    let mut expected_work = vec![
+        dead_work.clone(),
+        unlocked.clone(),
+        trash.clone(),
+        dead_probe.clone(),
+    ];
     expected_work.sort();
     assert_eq!(summary.work_dirs, expected_work);
     assert_eq!(summary.bytes, 5 + 2 * 29);
-    for gone in [&dead_tmp, &dead_work, &unlocked, &trash] {
+    for gone in [&dead_tmp, &dead_work, &unlocked, &trash, &dead_probe] {
         assert!(!gone.exists(), "{}", gone.display());
     }
-    for stays in [&live_tmp, &live_work, &kept_work] {
+    for stays in [&live_tmp, &live_work, &kept_work, &live_probe] {
         assert!(stays.exists(), "{}", stays.display());
     }
     // Removing twice finds nothing more.
