@@ -54,9 +54,9 @@ cat > greeting.c <<'C'
 const char *greeting(void) { return "hello from killme $1"; }
 C
 \$CC \$CFLAGS -O2 -c greeting.c -o greeting.o
-sleep 0.4
+sleep 0.15
 \$CC \$CFLAGS -O2 hello.c greeting.o -o hello
-sleep 0.4
+sleep 0.15
 mkdir -p \$PREFIX/bin \$PREFIX/share/killme
 cp hello \$PREFIX/bin/killme-hello
 ./hello > \$PREFIX/share/killme/out.txt
@@ -162,7 +162,7 @@ for mode in alone group; do
             elif grep -q '\] done in' "$log"; then
                 phase=done
             else
-                phase=$(grep -o 'phase [a-z]*' "$log" | tail -n1 | cut -d' ' -f2)
+                phase=$(grep -o 'phase [a-z]*' "$log" | tail -n1 | cut -d' ' -f2 || true)
                 phase=${phase:-startup}
             fi
         fi
