@@ -6,8 +6,8 @@
 # Environment: ARCHI (the binary; default target/debug/archi), KT_DIR (work directory; default a new temp dir,
 # kept and printed at the end), KT_SEED (random seed; default the PID).
 #
-# A small recipe compiles two C files, sleeps, and runs a test, so a build takes about a second or two. One
-# unkilled build is measured first; each trial then builds a new version of the recipe (so it really builds),
+# A small recipe compiles two C files, sleeps, and runs a test, so a build takes about half a second. A second
+# unkilled build (the first one warms the caches) is measured first; each trial then builds a new version of the recipe (so it really builds),
 # started in its own session, and sends SIGKILL after a delay drawn uniformly from [0, 1.2 x that duration]. Two
 # modes, N trials each:
 #   alone   kill -KILL <archi pid>                   (the build script is left to die with archi, or not)
@@ -119,7 +119,11 @@ alive() { # pid -> true when it runs (not a zombie)
 }
 
 echo "kill trials: $N per mode, archi $ARCHI, work dir $KT_DIR, seed $SEED"
+# The first build fills the package cache and the toolchain identities; the second one is what a trial's build
+# costs.
 write_recipe 0.0.0
+build || { cat "$KT_DIR/last.out"; echo "the unkilled build failed" >&2; exit 1; }
+write_recipe 0.0.1
 start=$(date +%s.%N)
 build || { cat "$KT_DIR/last.out"; echo "the unkilled build failed" >&2; exit 1; }
 end=$(date +%s.%N)
