@@ -237,6 +237,17 @@ pub fn lock_exclusive(path: &Path) -> io::Result<FileLock> {
     Ok(FileLock { file })
 }
 
+/// Tries once to take an exclusive advisory lock on the existing lock file `path` (never created here): `Some`
+/// when taken, `None` when another holder has it.
+///
+/// Errors: the file cannot be opened (`NotFound` when it does not exist), or locking fails otherwise.
+pub fn try_lock_exclusive(path: &Path) -> io::Result<Option<FileLock>> {
+    let file = fs_err::OpenOptions::new().write(true).open(path)?;
+    let taken =
+        fs4::fs_std::FileExt::try_lock_exclusive(file.file()).map_err(with_path("lock", path))?;
+    Ok(taken.then_some(FileLock { file }))
+}
+
 /// Copies a file, or a directory tree, from `source` to `dest`, materialising it: symlinks are followed (the copy
 /// holds the files they point to), entries are visited in file-name order, missing parent directories of `dest`
 /// are created, existing files are overwritten. A file `source` is copied to `dest` itself (not into it); a

@@ -697,6 +697,37 @@ impl<'a> Renderer<'a> {
             origin,
             patches,
             target_directory,
+            limits: self.source_limits(s)?,
+        })
+    }
+
+    /// A source's `max_unpacked_size` (a size with a unit) and `max_expansion_ratio` (more than 0).
+    fn source_limits(
+        &mut self,
+        s: &crate::recipe::SourceSection,
+    ) -> Result<crate::source::LimitOverrides, RecipeError> {
+        let max_unpacked_size = match &s.max_unpacked_size {
+            Some(t) => {
+                let text = self.render(t)?;
+                Some(
+                    crate::source::parse_size(&text)
+                        .map_err(|m| self.invalid(t, format!("max_unpacked_size must be {m}")))?,
+                )
+            }
+            None => None,
+        };
+        let max_expansion_ratio = match &s.max_expansion_ratio {
+            Some(n) if *n.get_ref() == 0 => {
+                let span = Span::from(n.span());
+                let message = "max_expansion_ratio must be more than 0";
+                return Err(self.recipe.file.invalid(span, message, None));
+            }
+            Some(n) => Some(*n.get_ref()),
+            None => None,
+        };
+        Ok(crate::source::LimitOverrides {
+            max_unpacked_size,
+            max_expansion_ratio,
         })
     }
 }

@@ -88,8 +88,15 @@ impl Workshop {
     /// The workshop of `store`: its source cache, `work/` and `pkgs/`.
     pub fn new(store: Store) -> Workshop {
         let root = store.root().to_path_buf();
+        let sources = SourceCache::open(&root.join("sources"));
+        // Unpacks interrupted by a killed archi (a live one's is never touched: see remove_stale_staging).
+        match sources.remove_stale_staging() {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "removed interrupted source unpacks"),
+            Err(e) => tracing::warn!(error = %e, "cannot remove interrupted source unpacks"),
+        }
         Workshop {
-            sources: SourceCache::open(&root.join("sources")),
+            sources,
             work_root: root.join("work"),
             package_cache: root.join("pkgs"),
             store,
