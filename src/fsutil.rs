@@ -297,20 +297,15 @@ pub fn lock_exclusive(path: &Path) -> io::Result<FileLock> {
     Ok(FileLock { file })
 }
 
-/// Takes an exclusive advisory lock on the existing lock file `path` without blocking: `Ok(Some(lock))` when it
-/// was free, `Ok(None)` when another holder has it or the file does not exist. For cleaners that must skip what a
-/// live process holds.
+/// Tries once to take an exclusive advisory lock on the existing lock file `path` (never created here): `Some`
+/// when taken, `None` when another holder has it.
 ///
-/// Errors: the file exists but cannot be opened, or locking fails for another reason than contention.
+/// Errors: the file cannot be opened (`NotFound` when it does not exist), or locking fails otherwise.
 pub fn try_lock_exclusive(path: &Path) -> io::Result<Option<FileLock>> {
-    let file = match fs_err::OpenOptions::new().write(true).open(path) {
-        Ok(file) => file,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(err),
-    };
-    let locked =
+    let file = fs_err::OpenOptions::new().write(true).open(path)?;
+    let taken =
         fs4::fs_std::FileExt::try_lock_exclusive(file.file()).map_err(with_path("lock", path))?;
-    Ok(locked.then_some(FileLock { file }))
+    Ok(taken.then_some(FileLock { file }))
 }
 
 /// Takes a shared advisory lock (`flock(LOCK_SH)`) on the lock file `path`, creating it if missing, and blocks

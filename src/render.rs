@@ -19,6 +19,9 @@ use crate::source::{SourceOrigin, SourceSpec};
 use crate::workspace::ToolSpec;
 
 pub mod checks;
+mod template;
+
+use template::{pin_subpackage, CappedOutput};
 
 use checks::excerpt;
 
@@ -697,79 +700,39 @@ impl<'a> Renderer<'a> {
             origin,
             patches,
             target_directory,
+            limits: self.source_limits(s)?,
         })
     }
-}
 
-/// A `Write` that keeps at most [`checks::MAX_TEMPLATE_OUTPUT`] bytes and fails beyond, so that a runaway
-/// template stops instead of filling memory.
-#[derive(Default)]
-struct CappedOutput {
-    bytes: Vec<u8>,
-    overflowed: bool,
-}
-
-impl std::io::Write for CappedOutput {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.bytes.len() + buf.len() > checks::MAX_TEMPLATE_OUTPUT {
-            self.overflowed = true;
-            return Err(std::io::Error::other("template output too large"));
-        }
-        self.bytes.extend_from_slice(buf);
-        Ok(buf.len())
+    /// A source's `max_unpacked_size` (a size with a unit) and `max_expansion_ratio` (more than 0).
+    fn source_limits(
+        &mut self,
+        s: &crate::recipe::SourceSection,
+    ) -> Result<crate::source::LimitOverrides, RecipeError> {
+        let max_unpacked_size = match &s.max_unpacked_size {
+            Some(t) => {
+                let text = self.render(t)?;
+                Some(
+                    crate::source::parse_size(&text)
+                        .map_err(|m| self.invalid(t, format!("max_unpacked_size must be {m}")))?,
+                )
+            }
+            None => None,
+        };
+        let max_expansion_ratio = match &s.max_expansion_ratio {
+            Some(n) if *n.get_ref() == 0 => {
+                let span = Span::from(n.span());
+                let message = "max_expansion_ratio must be more than 0";
+                return Err(self.recipe.file.invalid(span, message, None));
+            }
+            Some(n) => Some(*n.get_ref()),
+            None => None,
+        };
+        Ok(crate::source::LimitOverrides {
+            max_unpacked_size,
+            max_expansion_ratio,
+        })
     }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// `pin_subpackage(name, max_pin='x.x')` for the recipe's own output: `name >=V,<U` where U bumps the last of the
-/// first N version segments (N = number of `x` in max_pin) and appends `.0a0`, as conda-build's
-/// `apply_pin_expressions` does (`zlib 1.2.13`, `x.x` → `zlib >=1.2.13,<1.3.0a0`). Without max_pin: `>=V`.
-fn pin_subpackage(
-    own: Option<&(String, String)>,
-    name: &str,
-    max_pin: Option<&str>,
-    exact: bool,
-) -> Result<String, minijinja::Error> {
-    let invalid = |msg: String| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg);
-    let (own_name, version) =
-        own.ok_or_else(|| invalid("pin_subpackage used before [package] is known".into()))?;
-    if own_name != name {
-        return Err(invalid(format!(
-            "pin_subpackage: `{name}` is not an output of this recipe (`{own_name}`)"
-        )));
-    }
-    if exact {
-        return Err(invalid(
-            "pin_subpackage(exact=true) is not supported yet: use max_pin".into(),
-        ));
-    }
-    let Some(max_pin) = max_pin else {
-        return Ok(format!("{name} >={version}"));
-    };
-    let depth = max_pin.split('.').count();
-    if max_pin.split('.').any(|p| p != "x") {
-        return Err(invalid(format!(
-            "max_pin must look like `x.x`, not `{max_pin}`"
-        )));
-    }
-    let mut parts: Vec<String> = version
-        .split(['.', '_', '-'])
-        .take(depth)
-        .map(str::to_string)
-        .collect();
-    let last = parts
-        .last_mut()
-        .ok_or_else(|| invalid(format!("version `{version}` has no segments")))?;
-    let bumped = last.parse::<u64>().map_err(|_| {
-        invalid(format!(
-            "cannot bump non-numeric version segment `{last}` of `{version}`"
-        ))
-    })? + 1;
-    *last = bumped.to_string();
-    Ok(format!("{name} >={version},<{}.0a0", parts.join(".")))
 }
 
 #[cfg(test)]

@@ -87,8 +87,15 @@ pub struct Workshop {
 impl Workshop {
     /// The workshop of `store`: its source cache, `work/` and `pkgs/`.
     pub fn new(store: Store) -> Workshop {
+        let sources = SourceCache::open(&store.sources_dir());
+        // Unpacks interrupted by a killed archi (a live one's is never touched: see remove_stale_staging).
+        match sources.remove_stale_staging() {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "removed interrupted source unpacks"),
+            Err(e) => tracing::warn!(error = %e, "cannot remove interrupted source unpacks"),
+        }
         Workshop {
-            sources: SourceCache::open(&store.sources_dir()),
+            sources,
             work_root: store.work_root(),
             package_cache: store.package_cache(),
             store,

@@ -91,6 +91,12 @@ pub struct SourceSection {
     /// Directory inside `SRC_DIR` where the source lands.
     #[schemars(with = "Option<String>")]
     pub target_directory: Option<Template>,
+    /// Most bytes the archive may unpack to, with a unit: `"20 GiB"` (default 8 GiB).
+    #[schemars(with = "Option<String>")]
+    pub max_unpacked_size: Option<Template>,
+    /// Most unpacked bytes per archive byte (default 200).
+    #[schemars(with = "Option<u64>")]
+    pub max_expansion_ratio: Option<Spanned<u64>>,
 }
 
 /// `[build]`.

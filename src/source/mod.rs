@@ -29,7 +29,9 @@ use serde::{Deserialize, Serialize};
 use crate::digest::hex;
 use crate::fsutil;
 
-pub use extract::extract_archive;
+pub use extract::{
+    extract_archive, human_size, parse_size, ArchiveLimits, LimitOverrides, RATIO_FLOOR,
+};
 pub use patch::apply_patch;
 
 /// Where a source comes from, after rendering (all templates resolved).
@@ -60,6 +62,23 @@ impl SourceOrigin {
         match self {
             SourceOrigin::Url { sha256, .. } | SourceOrigin::File { sha256, .. } => Some(sha256),
             SourceOrigin::Path { .. } => None,
+        }
+    }
+
+    /// How errors name the source: the file name, then the URLs (`Url`), `from the source cache` (`File`) or
+    /// the recipe path (`Path`), e.g. ``` `zlib-1.3.tar.gz` (https://a/zlib-1.3.tar.gz, https://b/…) ```.
+    pub fn describe(&self) -> String {
+        let name = self.file_name();
+        match self {
+            SourceOrigin::Url { url, .. } if !url.is_empty() => {
+                let urls: Vec<&str> = url.iter().map(url::Url::as_str).collect();
+                format!("`{name}` ({})", urls.join(", "))
+            }
+            SourceOrigin::Url { .. } => format!("`{name}`"),
+            SourceOrigin::File { .. } => format!("`{name}` (from the source cache)"),
+            SourceOrigin::Path { path } => {
+                format!("`{}` (in the recipe directory)", path.display())
+            }
         }
     }
 
@@ -94,6 +113,9 @@ pub struct SourceSpec {
     /// Where in the work directory the source lands (relative, no `..`); `None` means the work directory itself.
     #[serde(default)]
     pub target_directory: Option<PathBuf>,
+    /// The recipe's overrides of the extraction caps ([`ArchiveLimits`]); left out of the JSON when empty.
+    #[serde(default, skip_serializing_if = "LimitOverrides::is_empty")]
+    pub limits: LimitOverrides,
 }
 
 /// How sources may be fetched.
@@ -150,24 +172,51 @@ pub enum SourceError {
     /// A `target_directory` that leads outside `SRC_DIR` through a symlink an earlier source put there.
     #[error("target_directory `{}` leads outside SRC_DIR through a symlink an earlier source put there", .path.display())]
     TargetDirectoryEscapes { path: PathBuf },
-    /// An archive entry refused before anything was written for it.
-    #[error("refusing to extract entry `{entry}` of `{}`: {reason}", .archive.display())]
+    /// An archive entry refused before anything was written for it. `archive` names the source (file name and
+    /// URLs, see [`SourceOrigin::describe`]) or, for [`extract_archive`], the archive's path.
+    #[error("refusing to extract entry `{entry}` of {archive}: {reason}")]
     UnsafeEntry {
-        archive: PathBuf,
+        archive: String,
         entry: String,
         reason: String,
     },
+    /// An archive that unpacks to more than its `max_unpacked_size`; extraction stopped there.
+    #[error(
+        "refusing to extract {archive}: it unpacks to more than {} (max_unpacked_size)",
+        human_size(*.limit)
+    )]
+    #[diagnostic(help(
+        "extraction stopped at the cap and nothing was kept. If the source really is that big, raise the cap in \
+         its [[source]], e.g. max_unpacked_size = \"20 GiB\""
+    ))]
+    UnpackedTooLarge { archive: String, limit: u64 },
+    /// An archive that unpacks to more than `max_expansion_ratio` times its size (a decompression bomb, most
+    /// likely); extraction stopped there.
+    #[error(
+        "refusing to extract {archive}: it expands to more than {ratio} times its {} (max_expansion_ratio)",
+        human_size(*.archive_bytes)
+    )]
+    #[diagnostic(help(
+        "extraction stopped at the cap and nothing was kept; real sources expand 5 to 30 times, decompression \
+         bombs thousands of times. If this source really does, raise the cap in its [[source]], e.g. \
+         max_expansion_ratio = 500"
+    ))]
+    ExpansionRatio {
+        archive: String,
+        ratio: u64,
+        archive_bytes: u64,
+    },
     /// An archive that cannot be read or decoded.
-    #[error("cannot read archive `{}`", .archive.display())]
+    #[error("cannot read archive {archive}")]
     Archive {
-        archive: PathBuf,
+        archive: String,
         #[source]
         source: std::io::Error,
     },
     /// A zip archive that cannot be read.
-    #[error("cannot read zip archive `{}`", .archive.display())]
+    #[error("cannot read zip archive {archive}")]
     Zip {
-        archive: PathBuf,
+        archive: String,
         #[source]
         source: zip::result::ZipError,
     },
@@ -234,6 +283,12 @@ fn normalize_sha256(value: &str) -> Option<String> {
         .then(|| value.to_ascii_lowercase())
 }
 
+/// Name prefix of the staging directories in `<root>/unpacked/`.
+const STAGING_PREFIX: &str = ".unpacking-";
+/// The lock file in `<root>/unpacked/` held while a staging directory is created and locked, and while stale ones
+/// are removed.
+const STAGING_GUARD: &str = ".lock";
+
 /// Permission bits of the files of the source cache (what its temp files were always created with).
 const CACHE_FILE_MODE: u32 = 0o600;
 
@@ -248,10 +303,15 @@ pub struct SourceCache {
 
 impl SourceCache {
     /// The unpacked tree of a cached archive: `<root>/unpacked/<sha256>/`, extracted once (single top-level
-    /// directory stripped, entries checked as [`extract_archive`] does) into a temporary directory and renamed into
-    /// place, then shared by every build of that source (native and cross alike), which copy it into their work
-    /// directory. The archive is fetched if needed and re-hashed before extracting, so a corrupted cache entry is
-    /// an error rather than a wrong tree.
+    /// directory stripped, entries checked and bytes capped by `limits` as [`extract_archive`] does) into a
+    /// staging directory and renamed into place, then shared by every build of that source (native and cross
+    /// alike), which copy it into their work directory. The archive is fetched if needed and re-hashed before
+    /// extracting, so a corrupted cache entry is an error rather than a wrong tree. Errors name the source by
+    /// [`SourceOrigin::describe`] (file name and URLs), never by its cache path.
+    ///
+    /// The staging directory is `<root>/unpacked/.unpacking-<random>/` holding `lock` (flocked for as long as this
+    /// call runs) and `tree/`; it is removed on return, and by [`SourceCache::remove_stale_staging`] if this
+    /// process dies first.
     ///
     /// Errors: as [`SourceCache::fetch`], [`SourceError::HashMismatch`], and extraction errors.
     pub fn unpacked(
@@ -260,6 +320,7 @@ impl SourceCache {
         sha256: &str,
         file_name: &Path,
         policy: &FetchPolicy,
+        limits: &ArchiveLimits,
     ) -> Result<PathBuf, SourceError> {
         let parent = self.root.join("unpacked");
         let dir = parent.join(sha256);
@@ -276,22 +337,78 @@ impl SourceCache {
                 actual,
             });
         }
-        fs_err::create_dir_all(&parent).map_err(io_err("create", &parent))?;
-        let staging = tempfile::Builder::new()
-            .prefix(".unpacking-")
-            .tempdir_in(&parent)
-            .map_err(io_err("create a temporary directory in", &parent))?;
+        let (staging, _lock) = self.new_staging(&parent)?;
+        let tree = staging.path().join("tree");
         tracing::info!(file = %file_name.display(), "extracting source");
-        extract::extract_as(&cached, file_name, staging.path())?;
-        let staged = staging.keep();
-        if let Err(err) = fs_err::rename(&staged, &dir) {
-            // Another build unpacked the same archive first: theirs is as good as ours.
-            let _ = fs_err::remove_dir_all(&staged);
+        extract::extract_as(&cached, file_name, &tree, &origin.describe(), limits)?;
+        if let Err(err) = fs_err::rename(&tree, &dir) {
+            // Another build unpacked the same archive first: theirs is as good as ours (the staging directory,
+            // with our tree in it, goes when `staging` drops).
             if !dir.is_dir() {
                 return Err(io_err("move the unpacked source to", &dir)(err));
             }
         }
         Ok(dir)
+    }
+
+    /// A new staging directory in `parent` (created if missing) with its `lock` file held. Made under
+    /// `<parent>/.lock`, so [`SourceCache::remove_stale_staging`] never sees it between creation and locking.
+    fn new_staging(
+        &self,
+        parent: &Path,
+    ) -> Result<(tempfile::TempDir, fsutil::FileLock), SourceError> {
+        fs_err::create_dir_all(parent).map_err(io_err("create", parent))?;
+        let guard_path = parent.join(STAGING_GUARD);
+        let _guard = fsutil::lock_exclusive(&guard_path).map_err(io_err("lock", &guard_path))?;
+        let staging = tempfile::Builder::new()
+            .prefix(STAGING_PREFIX)
+            .tempdir_in(parent)
+            .map_err(io_err("create a temporary directory in", parent))?;
+        let lock_path = staging.path().join("lock");
+        let lock = fsutil::lock_exclusive(&lock_path).map_err(io_err("lock", &lock_path))?;
+        Ok((staging, lock))
+    }
+
+    /// Removes the staging directories (`<root>/unpacked/.unpacking-*`) that no running archi holds: those whose
+    /// `lock` file can be locked, or that have none (left by a process killed before it locked, or by an older
+    /// archi). Call it when the cache is opened for a build; a live extraction of another process is never
+    /// touched. Returns how many were removed.
+    ///
+    /// Errors: [`SourceError::Io`] when the directory cannot be listed, locked or a stale entry removed.
+    pub fn remove_stale_staging(&self) -> Result<usize, SourceError> {
+        let parent = self.root.join("unpacked");
+        if !parent.is_dir() {
+            return Ok(0);
+        }
+        let guard_path = parent.join(STAGING_GUARD);
+        let _guard = fsutil::lock_exclusive(&guard_path).map_err(io_err("lock", &guard_path))?;
+        let mut removed = 0;
+        for entry in fs_err::read_dir(&parent).map_err(io_err("list", &parent))? {
+            let entry = entry.map_err(io_err("list", &parent))?;
+            let name = entry.file_name();
+            if !name.to_string_lossy().starts_with(STAGING_PREFIX) {
+                continue;
+            }
+            let path = entry.path();
+            let lock_path = path.join("lock");
+            let held = match fsutil::try_lock_exclusive(&lock_path) {
+                Ok(lock) => lock.is_none(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e) => return Err(io_err("lock", &lock_path)(e)),
+            };
+            if held {
+                continue;
+            }
+            match fs_err::symlink_metadata(&path) {
+                Ok(m) if m.is_dir() => {
+                    fs_err::remove_dir_all(&path).map_err(io_err("remove", &path))?
+                }
+                Ok(_) => fs_err::remove_file(&path).map_err(io_err("remove", &path))?,
+                Err(_) => continue,
+            }
+            removed += 1;
+        }
+        Ok(removed)
     }
 
     /// Opens (without creating) the cache rooted at `root`.
@@ -597,7 +714,8 @@ pub fn prepare(
                 let expected = origin_hash(origin, recipe_dir)?;
                 let file_name = origin.file_name();
                 let file_name = safe_relative("source file name", Path::new(&file_name))?;
-                let unpacked = cache.unpacked(origin, &expected, &file_name, policy)?;
+                let limits = spec.limits.apply();
+                let unpacked = cache.unpacked(origin, &expected, &file_name, policy, &limits)?;
                 tree::copy_path(&unpacked, &dest)?;
                 hashes.push(expected);
             }

@@ -321,7 +321,8 @@ fn extracts_every_format_by_magic_and_strips_the_top_directory() {
         let tmp = tempfile::tempdir().unwrap();
         let archive = write(tmp.path(), name, &bytes);
         let dest = tmp.path().join("dest");
-        extract_archive(&archive, &dest).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        extract_archive(&archive, &dest, &ArchiveLimits::default())
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         check_pkg_tree(&dest);
     }
 }
@@ -330,7 +331,7 @@ fn extracts_every_format_by_magic_and_strips_the_top_directory() {
 fn tar_mtimes_are_kept() {
     let tmp = tempfile::tempdir().unwrap();
     let archive = write(tmp.path(), "a.tar", &pkg_tar());
-    extract_archive(&archive, &tmp.path().join("d")).unwrap();
+    extract_archive(&archive, &tmp.path().join("d"), &ArchiveLimits::default()).unwrap();
     let mtime = fs_err::metadata(tmp.path().join("d/README"))
         .unwrap()
         .modified()
@@ -347,7 +348,7 @@ fn two_top_level_entries_are_not_stripped() {
     let bytes = tar_bytes(&[E::File("a/x", "1", 0o644), E::File("b", "2", 0o644)]);
     let archive = write(tmp.path(), "t.tar.gz", &gz(&bytes));
     let dest = tmp.path().join("dest");
-    extract_archive(&archive, &dest).unwrap();
+    extract_archive(&archive, &dest, &ArchiveLimits::default()).unwrap();
     assert_eq!(listing(&dest), vec!["a", "a/x", "b"]);
 }
 
@@ -356,9 +357,9 @@ fn non_archives_are_copied_under_their_name() {
     let tmp = tempfile::tempdir().unwrap();
     let dest = tmp.path().join("dest");
     let plain = write(tmp.path(), "notes.txt", b"just text");
-    extract_archive(&plain, &dest).unwrap();
+    extract_archive(&plain, &dest, &ArchiveLimits::default()).unwrap();
     let gzipped = write(tmp.path(), "data.gz", &gz(b"compressed, but not a tar"));
-    extract_archive(&gzipped, &dest).unwrap();
+    extract_archive(&gzipped, &dest, &ArchiveLimits::default()).unwrap();
     assert_eq!(listing(&dest), vec!["data.gz", "notes.txt"]);
     assert_eq!(fs_err::read(dest.join("notes.txt")).unwrap(), b"just text");
 }
@@ -369,7 +370,7 @@ fn refused(tmp: &Path, entries: &[E<'_>]) -> SourceError {
     let archive = write(tmp, "evil.tar.gz", &gz(&tar_bytes(entries)));
     let out = tmp.join("out");
     let dest = out.join("dest");
-    let err = extract_archive(&archive, &dest).unwrap_err();
+    let err = extract_archive(&archive, &dest, &ArchiveLimits::default()).unwrap_err();
     assert_eq!(listing(&out), vec!["dest"], "something was left behind");
     let msg = err.to_string();
     assert!(msg.contains("evil.tar.gz"), "{msg}");
@@ -420,7 +421,8 @@ fn refuses_unsafe_zip_entries() {
         }
         let archive = write(tmp.path(), "evil.zip", &w.finish().unwrap().into_inner());
         let out = tmp.path().join("out");
-        let err = extract_archive(&archive, &out.join("dest")).unwrap_err();
+        let err =
+            extract_archive(&archive, &out.join("dest"), &ArchiveLimits::default()).unwrap_err();
         assert_eq!(entry_of(&err), name);
         assert!(err.to_string().contains("evil.zip"), "{err}");
         assert_eq!(listing(&out), vec!["dest"]);
@@ -533,7 +535,7 @@ fn allows_links_inside_and_writes_through_them_inside() {
     ]);
     let archive = write(tmp.path(), "ok.tar", &bytes);
     let dest = tmp.path().join("dest");
-    extract_archive(&archive, &dest).unwrap();
+    extract_archive(&archive, &dest, &ArchiveLimits::default()).unwrap();
     assert_eq!(listing(&dest), vec!["h", "s", "sub", "sub/f", "sub/g"]);
     assert_eq!(fs_err::read(dest.join("sub/g")).unwrap(), b"via link");
     assert_eq!(fs_err::read(dest.join("h")).unwrap(), b"data");
@@ -645,6 +647,7 @@ fn prepare_fetches_extracts_patches_and_reports_hashes() {
             origin: url_origin(&["http://127.0.0.1:9/zlib-1.3.tar.gz"], &hex),
             patches: vec!["fix.patch".into()],
             target_directory: Some("zlib".into()),
+            limits: LimitOverrides::default(),
         },
         SourceSpec {
             origin: SourceOrigin::Path {
@@ -652,6 +655,7 @@ fn prepare_fetches_extracts_patches_and_reports_hashes() {
             },
             patches: vec![],
             target_directory: None,
+            limits: LimitOverrides::default(),
         },
     ];
     let work = tmp.path().join("work");
@@ -687,6 +691,7 @@ fn prepare_fetches_extracts_patches_and_reports_hashes() {
         },
         patches: vec![],
         target_directory: Some("../out".into()),
+        limits: LimitOverrides::default(),
     };
     let err = prepare(&[bad], &cache, &recipe, &work, &FetchPolicy::default()).unwrap_err();
     assert!(
@@ -701,6 +706,7 @@ fn source_spec_round_trips_through_json() {
         origin: url_origin(&["http://127.0.0.1:9/a.tar.gz"], &sha(b"a")),
         patches: vec!["p.patch".into()],
         target_directory: None,
+        limits: LimitOverrides::default(),
     };
     let json = serde_json::to_string(&spec).unwrap();
     assert_eq!(serde_json::from_str::<SourceSpec>(&json).unwrap(), spec);
@@ -717,6 +723,7 @@ fn an_archive_is_unpacked_once_and_copied_with_its_mtimes() {
         origin: url_origin(&["http://127.0.0.1:9/pkg-1.0.tar.gz"], &hex),
         patches: vec![],
         target_directory: None,
+        limits: LimitOverrides::default(),
     }];
     let policy = FetchPolicy { offline: true };
     let first = tmp.path().join("work1");

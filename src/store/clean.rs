@@ -246,8 +246,9 @@ impl KeyLocks {
         for path in self.by_short.get(key7).into_iter().flatten() {
             match fsutil::try_lock_exclusive(path) {
                 Ok(Some(lock)) => held.push(lock),
-                Ok(None) if !path.exists() => {}
                 Ok(None) => return Ok(None),
+                // Removed since the listing: nobody holds it.
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
                 Err(source) => {
                     return Err(StoreError::Lock {
                         path: path.clone(),

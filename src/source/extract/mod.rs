@@ -2,10 +2,17 @@
 //!
 //! Every entry is checked before anything is written for it: no absolute paths, no `..` components, no writing
 //! through a symlink that leaves the destination, no absolute symlink targets, no symlink or hard link target
-//! outside the destination. Symlinks already extracted are followed when resolving (so a chain of links cannot
-//! escape), and the finished tree is checked once more before it is moved into place.
+//! outside the destination, no second entry with the path of an earlier one (after normalisation: `./a`, `a` and
+//! `l/a` with `l -> .` are one path), no sparse files. Symlinks already extracted are followed when resolving (so a
+//! chain of links cannot escape), and the finished tree is checked once more before it is moved into place.
+//! Unpacked bytes are counted while the archive streams and extraction stops at the caps of [`ArchiveLimits`].
 
-use std::collections::VecDeque;
+mod limits;
+#[cfg(test)]
+mod tests;
+mod zip_names;
+
+use std::collections::{HashMap, VecDeque};
 use std::ffi::OsString;
 use std::io::{BufReader, Read};
 use std::os::unix::fs::PermissionsExt;
@@ -13,6 +20,8 @@ use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::{io_err, SourceError};
+pub use limits::{human_size, parse_size, ArchiveLimits, LimitOverrides, RATIO_FLOOR};
+use limits::{Budget, Counted, Exceeded};
 
 /// The most symlinks followed while resolving one path (Linux's `MAXSYMLINKS`).
 const MAX_SYMLINK_HOPS: usize = 40;
@@ -40,10 +49,19 @@ enum Format {
 /// not a tar) is copied into `dest` under its own file name. Regular files keep their executable bits (modes are
 /// normalised to 0644/0755) and tar mtimes; symlinks are recreated; devices and fifos are skipped.
 ///
+/// At most `limits.max_unpacked_size` bytes, and (past [`RATIO_FLOOR`]) at most `limits.max_expansion_ratio` times
+/// the archive's size, are unpacked (counted as [`ArchiveLimits`] says); extraction stops as soon as a cap is
+/// passed. On any error nothing is moved into `dest` (the staging directory inside it is removed).
+///
 /// Errors: [`SourceError::UnsafeEntry`] naming the archive and the entry, raised before anything is written for
-/// that entry (absolute path, `..`, symlink or hard link leaving `dest`, absolute symlink target);
-/// [`SourceError::Archive`] / [`SourceError::Zip`] for unreadable archives; [`SourceError::Io`].
-pub fn extract_archive(archive: &Path, dest: &Path) -> Result<(), SourceError> {
+/// that entry (absolute path, `..`, symlink or hard link leaving `dest`, absolute symlink target, a path already
+/// extracted, a GNU or PAX sparse file); [`SourceError::UnpackedTooLarge`] / [`SourceError::ExpansionRatio`] at a
+/// cap; [`SourceError::Archive`] / [`SourceError::Zip`] for unreadable archives; [`SourceError::Io`].
+pub fn extract_archive(
+    archive: &Path,
+    dest: &Path,
+    limits: &ArchiveLimits,
+) -> Result<(), SourceError> {
     let name =
         archive
             .file_name()
@@ -52,14 +70,22 @@ pub fn extract_archive(archive: &Path, dest: &Path) -> Result<(), SourceError> {
                 what: "archive",
                 path: archive.to_path_buf(),
             })?;
-    extract_as(archive, &name, dest)
+    let label = format!("`{}`", archive.display());
+    extract_as(archive, &name, dest, &label, limits)
 }
 
 /// [`extract_archive`], with `file_name` (a safe relative path) used when the file is not an archive and is copied
-/// (cache entries are named by their hash, not their file name).
-pub(crate) fn extract_as(archive: &Path, file_name: &Path, dest: &Path) -> Result<(), SourceError> {
+/// (cache entries are named by their hash, not their file name), and `label` naming the archive in errors (the
+/// source's file name and URLs rather than the cache path).
+pub(crate) fn extract_as(
+    archive: &Path,
+    file_name: &Path,
+    dest: &Path,
+    label: &str,
+    limits: &ArchiveLimits,
+) -> Result<(), SourceError> {
     fs_err::create_dir_all(dest).map_err(io_err("create", dest))?;
-    let format = detect(archive)?;
+    let format = detect(archive, label)?;
     if format == Format::Plain {
         let target = dest.join(file_name);
         if let Some(parent) = target.parent() {
@@ -75,33 +101,43 @@ pub(crate) fn extract_as(archive: &Path, file_name: &Path, dest: &Path) -> Resul
         .prefix(".archi-extract-")
         .tempdir_in(dest)
         .map_err(io_err("create a staging directory in", dest))?;
+    let archive_bytes = fs_err::metadata(archive)
+        .map_err(io_err("read", archive))?
+        .len();
     let mut writer = Writer {
-        archive: archive.to_path_buf(),
+        label: label.to_owned(),
         root: staging.path().to_path_buf(),
+        budget: Budget::new(*limits, archive_bytes),
+        seen: HashMap::new(),
     };
-    match format {
-        Format::Tar(compression) => extract_tar(archive, compression, &mut writer)?,
-        Format::Zip => extract_zip(archive, &mut writer)?,
+    let result = match format {
+        Format::Tar(compression) => extract_tar(archive, compression, &mut writer),
+        Format::Zip => extract_zip(archive, &mut writer),
         Format::Plain => unreachable!("handled above"),
+    };
+    // A cap passed anywhere (the counting reader surfaces it as a read error) is reported as itself.
+    if let Some(exceeded) = writer.budget.exceeded() {
+        return Err(writer.cap_error(exceeded));
     }
+    result?;
     let (content_root, prefix) = strip_root(staging.path())?;
-    check_tree(archive, &content_root, &prefix)?;
+    check_tree(label, &content_root, &prefix)?;
     merge_move(&content_root, dest)?;
     Ok(())
 }
 
-fn read_err(archive: &Path) -> impl FnOnce(std::io::Error) -> SourceError {
-    let archive = archive.to_path_buf();
+fn read_err(label: &str) -> impl FnOnce(std::io::Error) -> SourceError {
+    let archive = label.to_owned();
     move |source| SourceError::Archive { archive, source }
 }
 
 /// Reads the format from the magic bytes; a compressed stream counts as a tar only if its first block is one.
-fn detect(path: &Path) -> Result<Format, SourceError> {
+fn detect(path: &Path, label: &str) -> Result<Format, SourceError> {
     let mut head = Vec::with_capacity(512);
     let file = fs_err::File::open(path).map_err(io_err("open", path))?;
     file.take(512)
         .read_to_end(&mut head)
-        .map_err(read_err(path))?;
+        .map_err(read_err(label))?;
     let compression = if head.starts_with(&[0x1f, 0x8b]) {
         Compression::Gzip
     } else if head.starts_with(b"BZh") {
@@ -118,7 +154,7 @@ fn detect(path: &Path) -> Result<Format, SourceError> {
     if compression != Compression::None {
         let mut first = Vec::with_capacity(512);
         // A stream that fails to decode is not treated as a tar here; it is copied as is.
-        let _ = decoder(path, compression)?
+        let _ = decoder(path, compression, label)?
             .take(512)
             .read_to_end(&mut first);
         head = first;
@@ -157,7 +193,11 @@ fn is_tar_header(block: &[u8]) -> bool {
     block[0] != 0 && sum == stored
 }
 
-fn decoder(path: &Path, compression: Compression) -> Result<Box<dyn Read>, SourceError> {
+fn decoder(
+    path: &Path,
+    compression: Compression,
+    label: &str,
+) -> Result<Box<dyn Read>, SourceError> {
     let file = BufReader::new(fs_err::File::open(path).map_err(io_err("open", path))?);
     Ok(match compression {
         Compression::None => Box::new(file),
@@ -165,7 +205,7 @@ fn decoder(path: &Path, compression: Compression) -> Result<Box<dyn Read>, Sourc
         Compression::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(file)),
         Compression::Xz => Box::new(xz2::read::XzDecoder::new_multi_decoder(file)),
         Compression::Zstd => {
-            Box::new(zstd::stream::read::Decoder::with_buffer(file).map_err(read_err(path))?)
+            Box::new(zstd::stream::read::Decoder::with_buffer(file).map_err(read_err(label))?)
         }
     })
 }
@@ -177,6 +217,8 @@ enum Kind<'r> {
         mode: u32,
         mtime: Option<SystemTime>,
         data: &'r mut dyn Read,
+        /// Whether the data still has to be charged to the budget (tar streams are counted as a whole).
+        charge: bool,
     },
     Symlink(PathBuf),
     /// Target relative to the archive root.
@@ -188,12 +230,34 @@ fn extract_tar(
     compression: Compression,
     writer: &mut Writer,
 ) -> Result<(), SourceError> {
-    let mut tar = tar::Archive::new(decoder(archive, compression)?);
-    for entry in tar.entries().map_err(read_err(archive))? {
-        let mut entry = entry.map_err(read_err(archive))?;
-        let path = entry.path().map_err(read_err(archive))?.into_owned();
+    let label = writer.label.clone();
+    let stream = Counted {
+        inner: decoder(archive, compression, &label)?,
+        budget: writer.budget.clone(),
+    };
+    let mut tar = tar::Archive::new(stream);
+    for entry in tar.entries().map_err(read_err(&label))? {
+        let mut entry = entry.map_err(read_err(&label))?;
+        let path = entry.path().map_err(read_err(&label))?.into_owned();
+        let sparse_pax = entry
+            .pax_extensions()
+            .map_err(read_err(&label))?
+            .is_some_and(|mut exts| {
+                exts.any(|e| e.is_ok_and(|e| e.key_bytes().starts_with(b"GNU.sparse.")))
+            });
         let header = entry.header();
         let ty = header.entry_type();
+        if ty == tar::EntryType::GNUSparse || sparse_pax {
+            let claimed = header
+                .as_gnu()
+                .and_then(|h| h.real_size().ok())
+                .map(|n| format!(" claiming {}", human_size(n)))
+                .unwrap_or_default();
+            return Err(writer.unsafe_entry(
+                &path,
+                format!("it is a sparse file{claimed}; archi does not extract sparse entries"),
+            ));
+        }
         let mode = header.mode().unwrap_or(0o644);
         let mtime = header
             .mtime()
@@ -201,14 +265,16 @@ fn extract_tar(
             .map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs(s));
         let link = entry
             .link_name()
-            .map_err(read_err(archive))?
+            .map_err(read_err(&label))?
             .map(|l| l.into_owned());
         use tar::EntryType as T;
         let kind = match ty {
-            T::Regular | T::Continuous | T::GNUSparse => Kind::File {
+            // The stream is already counted: file data is not charged twice.
+            T::Regular | T::Continuous => Kind::File {
                 mode,
                 mtime,
                 data: &mut entry,
+                charge: false,
             },
             T::Directory => Kind::Dir,
             T::Symlink | T::Link => {
@@ -223,7 +289,7 @@ fn extract_tar(
             }
             T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink => continue,
             other => {
-                tracing::warn!(archive = %archive.display(), entry = %path.display(), kind = ?other,
+                tracing::warn!(archive = %label, entry = %path.display(), kind = ?other,
                     "skipping archive entry that is not a file, directory or link");
                 continue;
             }
@@ -234,11 +300,19 @@ fn extract_tar(
 }
 
 fn extract_zip(archive: &Path, writer: &mut Writer) -> Result<(), SourceError> {
+    let label = writer.label.clone();
     let zip_err = |source| SourceError::Zip {
-        archive: archive.to_path_buf(),
+        archive: label.clone(),
         source,
     };
-    let file = BufReader::new(fs_err::File::open(archive).map_err(io_err("open", archive))?);
+    let mut file = BufReader::new(fs_err::File::open(archive).map_err(io_err("open", archive))?);
+    // The zip crate keeps one entry per name; a name given twice is visible only in the raw central directory.
+    if let Some(name) = zip_names::first_duplicate(&mut file) {
+        return Err(writer.unsafe_entry(
+            Path::new(&name),
+            "the archive holds two entries with this path (duplicate entries are refused)",
+        ));
+    }
     let mut zip = zip::ZipArchive::new(file).map_err(zip_err)?;
     for i in 0..zip.len() {
         let mut entry = zip.by_index(i).map_err(zip_err)?;
@@ -246,9 +320,12 @@ fn extract_zip(archive: &Path, writer: &mut Writer) -> Result<(), SourceError> {
         let mode = entry.unix_mode();
         if mode.is_some_and(|m| m & 0o170000 == 0o120000) {
             let mut target = String::new();
-            entry
-                .read_to_string(&mut target)
-                .map_err(read_err(archive))?;
+            Counted {
+                inner: (&mut entry).take(4096),
+                budget: writer.budget.clone(),
+            }
+            .read_to_string(&mut target)
+            .map_err(read_err(&label))?;
             writer.write(&path, Kind::Symlink(PathBuf::from(target)))?;
         } else if entry.is_dir() {
             writer.write(&path, Kind::Dir)?;
@@ -261,6 +338,7 @@ fn extract_zip(archive: &Path, writer: &mut Writer) -> Result<(), SourceError> {
                     mode,
                     mtime,
                     data: &mut entry,
+                    charge: true,
                 },
             )?;
         }
@@ -290,16 +368,66 @@ fn zip_time(t: zip::DateTime) -> Option<SystemTime> {
 
 /// Writes checked entries under `root` (the staging directory).
 struct Writer {
-    archive: PathBuf,
+    /// Names the archive in errors.
+    label: String,
     root: PathBuf,
+    budget: Budget,
+    /// Every path written (resolved components under `root`), and whether it was a directory entry.
+    seen: HashMap<Vec<OsString>, bool>,
 }
 
 impl Writer {
     fn unsafe_entry(&self, entry: &Path, reason: impl Into<String>) -> SourceError {
         SourceError::UnsafeEntry {
-            archive: self.archive.clone(),
+            archive: self.label.clone(),
             entry: entry.to_string_lossy().into_owned(),
             reason: reason.into(),
+        }
+    }
+
+    fn cap_error(&self, exceeded: Exceeded) -> SourceError {
+        let limits = self.budget.limits();
+        match exceeded {
+            Exceeded::Size => SourceError::UnpackedTooLarge {
+                archive: self.label.clone(),
+                limit: limits.max_unpacked_size,
+            },
+            Exceeded::Ratio => SourceError::ExpansionRatio {
+                archive: self.label.clone(),
+                ratio: limits.max_expansion_ratio,
+                archive_bytes: self.budget.archive_bytes(),
+            },
+        }
+    }
+
+    /// Copies file data, charging it to the budget first when `charge` (so a cap stops the copy before the bytes
+    /// that pass it are written).
+    fn copy_data(
+        &self,
+        data: &mut dyn Read,
+        file: &mut fs_err::File,
+        target: &Path,
+        charge: bool,
+    ) -> Result<(), SourceError> {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match data.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(match self.budget.exceeded() {
+                        Some(exceeded) => self.cap_error(exceeded),
+                        None => read_err(&self.label)(e),
+                    })
+                }
+            };
+            if charge {
+                self.budget
+                    .charge(n as u64)
+                    .map_err(|e| self.cap_error(e))?;
+            }
+            std::io::Write::write_all(file, &buf[..n]).map_err(io_err("write", target))?;
         }
     }
 
@@ -313,6 +441,21 @@ impl Writer {
         })?;
         let target = self.root.join(components_path(&parent)).join(name);
         // Every check for this entry happens before the first write.
+        let mut key = parent.clone();
+        key.push(name.clone());
+        let is_dir = matches!(kind, Kind::Dir);
+        match self.seen.get(&key) {
+            // A directory listed twice replaces nothing.
+            Some(true) if is_dir => return Ok(()),
+            Some(_) => {
+                return Err(self.unsafe_entry(
+                    raw,
+                    "an earlier entry has the same path (duplicate entries are refused: one would silently \
+                     replace the other)",
+                ))
+            }
+            None => {}
+        }
         match &kind {
             Kind::Symlink(link) => {
                 if link.has_root() {
@@ -357,6 +500,7 @@ impl Writer {
                 self.unsafe_entry(raw, "a directory of the same name was extracted earlier")
             );
         }
+        self.seen.insert(key, is_dir);
         let parent_dir = self.root.join(components_path(&parent));
         fs_err::create_dir_all(&parent_dir).map_err(io_err("create", &parent_dir))?;
         if existing.is_some() {
@@ -365,13 +509,18 @@ impl Writer {
         }
         match kind {
             Kind::Dir => fs_err::create_dir(&target).map_err(io_err("create", &target))?,
-            Kind::File { mode, mtime, data } => {
+            Kind::File {
+                mode,
+                mtime,
+                data,
+                charge,
+            } => {
                 let mut file = fs_err::OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .open(&target)
                     .map_err(io_err("create", &target))?;
-                std::io::copy(data, &mut file).map_err(read_err(&self.archive))?;
+                self.copy_data(data, &mut file, &target, charge)?;
                 let perm = if mode & 0o111 != 0 { 0o755 } else { 0o644 };
                 file.set_permissions(std::fs::Permissions::from_mode(perm))
                     .map_err(io_err("set permissions of", &target))?;
@@ -387,7 +536,10 @@ impl Writer {
                 let resolved = resolve_inside(&self.root, &[], &components_path(&link_rel))
                     .unwrap_or_default();
                 let source = self.root.join(components_path(&resolved));
-                if !fs_err::symlink_metadata(&source).is_ok_and(|m| m.is_file()) {
+                let source_meta = fs_err::symlink_metadata(&source)
+                    .ok()
+                    .filter(|m| m.is_file());
+                let Some(source_meta) = source_meta else {
                     return Err(self.unsafe_entry(
                         raw,
                         format!(
@@ -395,7 +547,11 @@ impl Writer {
                             link.display()
                         ),
                     ));
-                }
+                };
+                // A work-dir copy materialises every link: count its bytes as written.
+                self.budget
+                    .charge(source_meta.len())
+                    .map_err(|e| self.cap_error(e))?;
                 if fs_err::hard_link(&source, &target).is_err() {
                     fs_err::copy(&source, &target).map_err(io_err("copy to", &target))?;
                 }
@@ -487,7 +643,7 @@ fn strip_root(staging: &Path) -> Result<(PathBuf, PathBuf), SourceError> {
 }
 
 /// Checks that every symlink under `root` resolves inside it (after stripping, `..` targets must still stay in).
-fn check_tree(archive: &Path, root: &Path, prefix: &Path) -> Result<(), SourceError> {
+fn check_tree(label: &str, root: &Path, prefix: &Path) -> Result<(), SourceError> {
     for entry in walkdir::WalkDir::new(root)
         .min_depth(1)
         .follow_links(false)
@@ -507,7 +663,7 @@ fn check_tree(archive: &Path, root: &Path, prefix: &Path) -> Result<(), SourceEr
             fs_err::read_link(entry.path()).map_err(io_err("read the link", entry.path()))?;
         if target.has_root() || resolve_inside(root, &parent, &target).is_none() {
             return Err(SourceError::UnsafeEntry {
-                archive: archive.to_path_buf(),
+                archive: label.to_owned(),
                 entry: prefix.join(rel).to_string_lossy().into_owned(),
                 reason: format!(
                     "symlink target `{}` points outside the destination once the top directory is stripped",
