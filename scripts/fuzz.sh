@@ -57,7 +57,7 @@ for spec in "${targets[@]}"; do
     rm -f fuzz-0.log
     if ! cargo fuzz run --sanitizer "$sanitizer" "$target" "corpus/$target" -- \
         -max_total_time="$secs" -jobs=1 -workers=1 -max_len="$max_len" -timeout="$timeout" \
-        -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="artifacts/$target/"; then
+        -rss_limit_mb=2048 -print_final_stats=1; then
         failed+=("$target")
     fi
     [ -f fuzz-0.log ] && mv fuzz-0.log "logs/$target.log"
