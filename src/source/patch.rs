@@ -119,6 +119,11 @@ pub fn apply_patch(patch_file: &Path, dir: &Path) -> Result<(), SourceError> {
                 "the patch deletes this file, but it does not become empty".into(),
             ));
         }
+        if !deleting {
+            if let Some(why) = layout_conflict(dir, &target, &pending) {
+                return Err(fail(&label, why.to_owned()));
+            }
+        }
         pending.insert(target, (!deleting).then_some(patched));
     }
     for (path, content) in pending {
@@ -128,6 +133,39 @@ pub fn apply_patch(patch_file: &Path, dir: &Path) -> Result<(), SourceError> {
         }
     }
     Ok(())
+}
+
+/// Why the file `target` (under `dir`) cannot be written next to the changes already `pending`, if it cannot: a
+/// directory above it is, or will be, a file; or it is, or would have to be, a directory. Checked before anything
+/// is written, so a patch that creates both `NEWS` and `NEWS/x` fails without writing either (found by the
+/// `patch_apply` fuzz target). Pending paths are written in sorted order, so a file deleted by the patch may be
+/// replaced by a directory of files.
+fn layout_conflict(
+    dir: &Path,
+    target: &Path,
+    pending: &BTreeMap<PathBuf, Option<Vec<u8>>>,
+) -> Option<&'static str> {
+    for ancestor in target.ancestors().skip(1) {
+        if ancestor == dir || !ancestor.starts_with(dir) {
+            break;
+        }
+        let is_file = match pending.get(ancestor) {
+            Some(content) => content.is_some(),
+            None => fs_err::metadata(ancestor).is_ok_and(|m| !m.is_dir()),
+        };
+        if is_file {
+            return Some("a directory above this file is a file");
+        }
+    }
+    let is_dir = target.is_dir()
+        || pending
+            .range::<Path, _>((
+                std::ops::Bound::Excluded(target),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(p, _)| p.starts_with(target))
+            .any(|(_, content)| content.is_some());
+    is_dir.then_some("the patch makes this a file, but it is a directory")
 }
 
 /// Writes `bytes` to `path` through a temp file and a rename (never in place: the file may be a hard link),
@@ -246,4 +284,104 @@ fn hunk_counts(line: &[u8]) -> Option<(usize, usize)> {
         }
     };
     Some((count(parts.next()?, '-')?, count(parts.next()?, '+')?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree() -> tempfile::TempDir {
+        let tmp = tempfile::tempdir().unwrap();
+        fs_err::create_dir_all(tmp.path().join("tree/src")).unwrap();
+        fs_err::write(tmp.path().join("tree/src/main.c"), "int main;\n").unwrap();
+        tmp
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| {
+                let e = e.unwrap();
+                let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+                match e.file_type().is_file() {
+                    true => format!("{rel}={}", fs_err::read_to_string(e.path()).unwrap()),
+                    false => rel,
+                }
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Applies `patch` to a fresh tree, expects an error that names `file`, and checks the tree is unchanged.
+    fn refused_without_a_trace(patch: &[u8], file: &str) {
+        let tmp = tree();
+        let dir = tmp.path().join("tree");
+        let before = listing(&dir);
+        let patch_file = tmp.path().join("p.patch");
+        fs_err::write(&patch_file, patch).unwrap();
+        let err = apply_patch(&patch_file, &dir).unwrap_err();
+        match &err {
+            SourceError::Patch { file: f, .. } => assert_eq!(f, file, "{err}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(listing(&dir), before, "the failed patch changed the tree");
+    }
+
+    #[test]
+    fn a_patch_creating_a_file_and_a_file_under_it_fails_without_writing_either() {
+        // Either order: the file first, or the file under it first.
+        refused_without_a_trace(
+            b"--- /dev/null\n+++ b/NEWS\n@@ -0,0 +1 @@\n+news\n--- /dev/null\n+++ b/NEWS/x.c\n@@ -0,0 +1 @@\n+x\n",
+            "NEWS/x.c",
+        );
+        refused_without_a_trace(
+            b"--- /dev/null\n+++ b/NEWS/x.c\n@@ -0,0 +1 @@\n+x\n--- /dev/null\n+++ b/NEWS\n@@ -0,0 +1 @@\n+news\n",
+            "NEWS",
+        );
+        // Creating a file where a directory is.
+        refused_without_a_trace(b"--- /dev/null\n+++ b/src\n@@ -0,0 +1 @@\n+x\n", "src");
+        // Creating a file under an existing file.
+        refused_without_a_trace(
+            b"--- /dev/null\n+++ b/src/main.c/x\n@@ -0,0 +1 @@\n+x\n",
+            "src/main.c/x",
+        );
+    }
+
+    /// The input the `patch_apply` fuzz target found (fuzz/artifacts/patch_apply/crash-8b6a3bd8…): `NEWS/mcin.c`
+    /// and `NEWS` created by one patch whose last hunk header is broken; `NEWS` was left behind, empty.
+    #[test]
+    fn fuzz_crash_8b6a3bd8_leaves_the_tree_unchanged() {
+        let input: &[u8] = b"in/main.cwith daomin(void) {\n-- commen\xfe\xff\xff\xb9ent that sta\x15\0\0\0w }\n\
+--- /dev/null\n+++ b/NEWS/mcin.c\n--- a/srint ma\n+++ b/src/main.c\t2024ment th}\n--- /dev/null\n+++ b/NEWS\n\
+@@\x1c#0,0 +1 @@\n+new file\n-- \n2.43.0\n";
+        // The fuzz target's split: file content, NUL, patch.
+        let nul = input.iter().position(|&b| b == 0).unwrap();
+        let tmp = tree();
+        let dir = tmp.path().join("tree");
+        fs_err::write(dir.join("src/main.c"), &input[..nul]).unwrap();
+        let before = listing_bytes(&dir);
+        let patch_file = tmp.path().join("p.patch");
+        fs_err::write(&patch_file, &input[nul + 1..]).unwrap();
+        apply_patch(&patch_file, &dir).unwrap_err();
+        assert_eq!(listing_bytes(&dir), before);
+    }
+
+    fn listing_bytes(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
+        let mut out: Vec<_> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| {
+                let e = e.unwrap();
+                let content = e
+                    .file_type()
+                    .is_file()
+                    .then(|| fs_err::read(e.path()).unwrap());
+                (e.path().strip_prefix(dir).unwrap().to_path_buf(), content)
+            })
+            .collect();
+        out.sort();
+        out
+    }
 }
