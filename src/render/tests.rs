@@ -135,3 +135,22 @@ fn invalid_version_is_refused() {
     let err = render_for(&text, Subdir::Linux64, &BTreeMap::new()).unwrap_err();
     assert!(err.to_string().contains("invalid version"), "{err}");
 }
+
+/// Loops that would run for minutes stop on the fuel limit (or the output cap) at once; found by hand while
+/// fuzzing `recipe_render` (11 s per input before the limits).
+#[test]
+fn runaway_templates_stop_quickly() {
+    let pins = BTreeMap::new();
+    for body in [
+        "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}",
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% set c = a %}{% endfor %}{% endfor %}",
+    ] {
+        let text = format!("[package]\nname = \"t\"\nversion = \"1\"\n[build]\nscript = \"{body}\"\n");
+        let err = render_for(&text, Subdir::Linux64, &pins).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("exceeds") || message.contains("fuel"),
+            "{message}"
+        );
+    }
+}
