@@ -57,6 +57,7 @@ fuzz_target!(|data: &[u8]| {
     let limits = ArchiveLimits {
         max_unpacked_size: MAX_UNPACKED,
         max_expansion_ratio: 200,
+        max_entries: 10_000,
     };
     let result = extract_archive(&archive, &dest, &limits);
     // Nothing next to the destination.

@@ -30,7 +30,8 @@ use crate::digest::hex;
 use crate::fsutil;
 
 pub use extract::{
-    extract_archive, human_size, parse_size, ArchiveLimits, LimitOverrides, RATIO_FLOOR,
+    extract_archive, human_size, parse_size, ArchiveLimits, LimitOverrides, MAX_ENTRIES,
+    RATIO_FLOOR,
 };
 pub use patch::apply_patch;
 
@@ -190,6 +191,10 @@ pub enum SourceError {
          its [[source]], e.g. max_unpacked_size = \"20 GiB\""
     ))]
     UnpackedTooLarge { archive: String, limit: u64 },
+    /// An archive with more entries than its limit ([`MAX_ENTRIES`]); extraction stopped there.
+    #[error("refusing to extract {archive}: it holds more than {limit} entries")]
+    #[diagnostic(help("extraction stopped at the cap and nothing was kept"))]
+    TooManyEntries { archive: String, limit: usize },
     /// An archive that unpacks to more than `max_expansion_ratio` times its size (a decompression bomb, most
     /// likely); extraction stopped there.
     #[error(

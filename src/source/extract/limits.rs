@@ -14,6 +14,12 @@ const GIB: u64 = 1 << 30;
 /// zeros or of a repetitive test file, and an expansion that small harms nothing.
 pub const RATIO_FLOOR: u64 = 16 << 20;
 
+/// The most entries (files, directories, links) one archive may create: 1,000,000. The largest real source trees
+/// hold a few hundred thousand (llvm-project ~150k, the Linux kernel ~90k); a tar of empty files stays under the
+/// size and ratio caps (512 bytes of header each, compressed well but not 200-fold) while creating an inode per
+/// entry, and every entry costs archi memory for the duplicate check.
+pub const MAX_ENTRIES: usize = 1_000_000;
+
 /// Caps for extracting one archive.
 ///
 /// Defaults, and why: real sources stay far below both. The largest tarballs a conda packager meets (gcc, llvm,
@@ -34,6 +40,8 @@ pub struct ArchiveLimits {
     pub max_unpacked_size: u64,
     /// The most unpacked bytes per archive byte.
     pub max_expansion_ratio: u64,
+    /// The most entries the archive may create ([`MAX_ENTRIES`]; not a recipe setting).
+    pub max_entries: usize,
 }
 
 impl Default for ArchiveLimits {
@@ -41,6 +49,7 @@ impl Default for ArchiveLimits {
         ArchiveLimits {
             max_unpacked_size: 8 * GIB,
             max_expansion_ratio: 200,
+            max_entries: MAX_ENTRIES,
         }
     }
 }
@@ -73,6 +82,7 @@ impl LimitOverrides {
             max_expansion_ratio: self
                 .max_expansion_ratio
                 .unwrap_or(default.max_expansion_ratio),
+            max_entries: default.max_entries,
         }
     }
 }
@@ -233,6 +243,7 @@ mod tests {
         let limits = ArchiveLimits {
             max_unpacked_size: 100 << 20,
             max_expansion_ratio: 10,
+            ..ArchiveLimits::default()
         };
         let b = Budget::new(limits, 1000);
         // 1000 bytes × 10 is below the floor: the floor applies.

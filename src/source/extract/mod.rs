@@ -20,7 +20,7 @@ use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use super::{io_err, SourceError};
-pub use limits::{human_size, parse_size, ArchiveLimits, LimitOverrides, RATIO_FLOOR};
+pub use limits::{human_size, parse_size, ArchiveLimits, LimitOverrides, MAX_ENTRIES, RATIO_FLOOR};
 use limits::{Budget, Counted, Exceeded};
 
 /// The most symlinks followed while resolving one path (Linux's `MAXSYMLINKS`).
@@ -432,6 +432,13 @@ impl Writer {
     }
 
     fn write(&mut self, raw: &Path, kind: Kind<'_>) -> Result<(), SourceError> {
+        let max_entries = self.budget.limits().max_entries;
+        if self.seen.len() >= max_entries {
+            return Err(SourceError::TooManyEntries {
+                archive: self.label.clone(),
+                limit: max_entries,
+            });
+        }
         let rel = relative_components(raw).map_err(|why| self.unsafe_entry(raw, why))?;
         let Some((name, parent)) = rel.split_last() else {
             return Ok(()); // the archive root itself (`./`)

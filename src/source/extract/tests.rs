@@ -132,6 +132,7 @@ fn a_gzip_bomb_stops_at_the_ratio_and_at_a_lowered_size_cap() {
     let limits = ArchiveLimits {
         max_unpacked_size: 3 * MIB as u64,
         max_expansion_ratio: 1_000_000,
+        ..ArchiveLimits::default()
     };
     let (err, written) = extract_raw(&archive, &tmp.path().join("b"), limits);
     assert!(
@@ -148,6 +149,7 @@ fn a_gzip_bomb_stops_at_the_ratio_and_at_a_lowered_size_cap() {
     let limits = ArchiveLimits {
         max_unpacked_size: 65 * MIB as u64,
         max_expansion_ratio: 1_000_000,
+        ..ArchiveLimits::default()
     };
     let dest = tmp.path().join("c");
     extract_archive(&archive, &dest, &limits).unwrap();
@@ -185,6 +187,7 @@ fn hard_links_count_as_the_bytes_a_copy_materialises() {
     let limits = ArchiveLimits {
         max_unpacked_size: 4 * MIB as u64,
         max_expansion_ratio: 1_000,
+        ..ArchiveLimits::default()
     };
     let err = extract_archive(&archive, &tmp.path().join("d"), &limits).unwrap_err();
     assert!(
@@ -425,4 +428,36 @@ fn interrupted_unpacks_are_removed_but_a_live_one_is_kept() {
         .collect::<Vec<_>>();
     left.sort();
     assert_eq!(left, vec![".lock", ".unpacking-live", &"0".repeat(64)]);
+}
+
+/// An archive of more entries than the limit stops at the limit, whatever their size.
+#[test]
+fn too_many_entries_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let archive = tmp.path().join("many.tar");
+    let mut tar = tar::Builder::new(fs_err::File::create(&archive).unwrap());
+    for i in 0..20 {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(0);
+        header.set_mode(0o644);
+        tar.append_data(&mut header, format!("many/f{i}"), std::io::empty())
+            .unwrap();
+    }
+    tar.into_inner().unwrap();
+    let limits = ArchiveLimits {
+        max_entries: 10,
+        ..ArchiveLimits::default()
+    };
+    let dest = tmp.path().join("out");
+    let err = extract_archive(&archive, &dest, &limits).unwrap_err();
+    assert!(
+        matches!(err, SourceError::TooManyEntries { limit: 10, .. }),
+        "{err}"
+    );
+    assert!(names_under(&dest).is_empty(), "nothing is kept");
+    let within = ArchiveLimits {
+        max_entries: 21,
+        ..ArchiveLimits::default()
+    };
+    extract_archive(&archive, &tmp.path().join("ok"), &within).unwrap();
 }
