@@ -123,8 +123,8 @@ fn gc(store: &store::Store, args: GcArgs) -> miette::Result<()> {
         println!("{verb} {}", path.display());
     }
     println!(
-        "{verb} {} entries ({} kept: published in {} or rooted), {} cache items, {} leftovers; {} {}; caches {} of \
-         {}",
+        "{verb} {} entries ({} kept: published in {} or rooted), {} cache items, {} leftovers, {} lock files; {} {}; \
+         caches {} of {}",
         summary.entries.len(),
         summary.kept_entries,
         roots
@@ -134,6 +134,7 @@ fn gc(store: &store::Store, args: GcArgs) -> miette::Result<()> {
             .join(", "),
         summary.cache_items.len(),
         leftovers.count(),
+        summary.lock_files,
         if dry_run { "would free" } else { "freed" },
         human(summary.freed_bytes()),
         human(summary.cache_bytes.1),

@@ -84,6 +84,8 @@ pub struct GcSummary {
     pub cache_bytes: (u64, u64),
     /// Leftovers and work directories removed.
     pub leftovers: CleanSummary,
+    /// Lock files (`v1/.locks/<key>.lock`) of keys with no entry, removed.
+    pub lock_files: usize,
 }
 
 impl GcSummary {
@@ -141,6 +143,7 @@ pub fn gc(store: &Store, _lock: &GcLock, opts: &GcOptions) -> Result<GcSummary, 
         });
     }
     summary.entries.sort_by(|a, b| a.key.cmp(&b.key));
+    summary.lock_files = remove_orphan_locks(store, opts.dry_run)?;
 
     summary.leftovers = clean::clean(
         store,
@@ -169,6 +172,31 @@ pub fn gc(store: &Store, _lock: &GcLock, opts: &GcOptions) -> Result<GcSummary, 
     }
     summary.cache_bytes = (total, left);
     Ok(summary)
+}
+
+/// Removes the lock files of keys that have no entry (left by failed or removed builds; a build creates its lock
+/// file again when it needs it). Safe only under the exclusive use lock: every other taker of a key lock (a build)
+/// holds the use lock shared, so nobody holds or waits for these files. Returns how many were (or would be)
+/// removed.
+fn remove_orphan_locks(store: &Store, dry_run: bool) -> Result<usize, StoreError> {
+    let mut removed = 0;
+    for (name, path) in list_dir(&store.locks_dir())? {
+        let Some(key) = name.strip_suffix(".lock") else {
+            continue;
+        };
+        if store.layout_dir().join(key).exists() {
+            continue;
+        }
+        if !dry_run {
+            match fs_err::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(source) => return Err(StoreError::Remove { path, source }),
+            }
+        }
+        removed += 1;
+    }
+    Ok(removed)
 }
 
 /// Makes an entry disappear in one step (rename into `v1/.tmp/<key7>-gc-<pid>`, directory fsynced), then deletes

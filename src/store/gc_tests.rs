@@ -168,3 +168,28 @@ fn gc_removes_kept_work_dirs_too() {
     assert_eq!(summary.leftovers.work_dirs, vec![kept.clone()]);
     assert!(!kept.exists());
 }
+
+#[test]
+fn gc_removes_the_lock_files_of_keys_without_an_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(&tmp.path().join("store")).unwrap();
+    let kept = entry(&store, tmp.path(), 1, "linux-64");
+    let garbage = entry(&store, tmp.path(), 2, "linux-64");
+    // A build that failed leaves its key's lock file and no entry.
+    let failed = compute_key(&json!({ "failed": true }));
+    drop(store.lock(&failed).unwrap());
+    let lock_file = |key: &StoreKey| store.locks_dir().join(format!("{key}.lock"));
+    assert!(lock_file(&failed).is_file());
+    let opts = GcOptions {
+        published: published(&[&kept]),
+        cache_budget: None,
+        dry_run: false,
+    };
+    let lock = store.lock_for_gc().unwrap();
+    let summary = gc(&store, &lock, &opts).unwrap();
+    assert_eq!(summary.lock_files, 2);
+    assert!(lock_file(&kept.key).is_file());
+    assert!(!lock_file(&garbage.key).exists());
+    assert!(!lock_file(&failed).exists());
+    assert!(store.verify().unwrap().is_empty());
+}
