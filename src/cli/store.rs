@@ -8,6 +8,7 @@ use miette::IntoDiagnostic;
 use super::settings::{self, Global};
 use crate::channel;
 use crate::prefix::ChannelSource;
+use crate::source;
 use crate::store::{self, GcOptions};
 use crate::workspace::Workspace;
 
@@ -28,7 +29,7 @@ pub enum Command {
 pub struct GcArgs {
     /// Size budget for the package cache plus unpacked sources: bytes, or with a unit (`500MB`, `10GiB`); the
     /// oldest items beyond it go. Without it both caches are left alone.
-    #[arg(long, alias = "keep-bytes", value_parser = parse_size)]
+    #[arg(long, alias = "keep-bytes", value_parser = parse_budget)]
     pub max_size: Option<u64>,
     /// Print what would be removed; remove nothing.
     #[arg(long)]
@@ -107,11 +108,15 @@ fn gc(store: &store::Store, args: GcArgs) -> miette::Result<()> {
             entry.subdir,
             entry.artifact,
             entry.key,
-            human(entry.bytes)
+            source::human_size(entry.bytes)
         );
     }
     for (path, bytes) in &summary.cache_items {
-        println!("{verb} {}  ({})", path.display(), human(*bytes));
+        println!(
+            "{verb} {}  ({})",
+            path.display(),
+            source::human_size(*bytes)
+        );
     }
     let leftovers = &summary.leftovers;
     for path in leftovers
@@ -136,9 +141,9 @@ fn gc(store: &store::Store, args: GcArgs) -> miette::Result<()> {
         leftovers.count(),
         summary.lock_files,
         if dry_run { "would free" } else { "freed" },
-        human(summary.freed_bytes()),
-        human(summary.cache_bytes.1),
-        human(summary.cache_bytes.0),
+        source::human_size(summary.freed_bytes()),
+        source::human_size(summary.cache_bytes.1),
+        source::human_size(summary.cache_bytes.0),
     );
     Ok(())
 }
@@ -176,45 +181,12 @@ fn kept_channels(output: Option<PathBuf>, extra: Vec<PathBuf>) -> miette::Result
     Ok(dirs)
 }
 
-/// Parses a size: a number of bytes, optionally followed by a unit (`B`, `KB`/`MB`/`GB`/`TB` in powers of 1000,
-/// `KiB`/`MiB`/`GiB`/`TiB` in powers of 1024; `K`, `M`, `G`, `T` alone mean the binary ones), spaces allowed.
-fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size (expected e.g. 1048576, 500MB, 10GiB)"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" => 1000,
-        "mb" => 1000_u64.pow(2),
-        "gb" => 1000_u64.pow(3),
-        "tb" => 1000_u64.pow(4),
-        "k" | "kib" => 1 << 10,
-        "m" | "mib" => 1 << 20,
-        "g" | "gib" => 1 << 30,
-        "t" | "tib" => 1 << 40,
-        other => return Err(format!("unknown size unit `{other}` in `{text}`")),
-    };
-    Ok((number * factor as f64).round() as u64)
-}
-
-/// Bytes for people: `512 B`, `3.4 MiB`.
-fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
+/// `--max-size`: a size as recipes write it ([`source::parse_size`]: `10GiB`, `500 MB`, `1048576`), or `0` to
+/// empty the caches.
+fn parse_budget(text: &str) -> Result<u64, String> {
+    match text.trim() {
+        "0" => Ok(0),
+        other => source::parse_size(other),
     }
 }
 
@@ -223,19 +195,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sizes_parse_with_decimal_and_binary_units() {
-        assert_eq!(parse_size("1024"), Ok(1024));
-        assert_eq!(parse_size("10GiB"), Ok(10 << 30));
-        assert_eq!(parse_size("500MB"), Ok(500_000_000));
-        assert_eq!(parse_size("1.5 k"), Ok(1536));
-        assert_eq!(parse_size("0"), Ok(0));
-        assert!(parse_size("10 parsecs").is_err());
-        assert!(parse_size("GiB").is_err());
-    }
-
-    #[test]
-    fn human_sizes() {
-        assert_eq!(human(512), "512 B");
-        assert_eq!(human(3 << 20), "3.0 MiB");
+    fn budgets_parse_as_recipe_sizes_or_zero() {
+        assert_eq!(parse_budget("1024"), Ok(1024));
+        assert_eq!(parse_budget("10GiB"), Ok(10 << 30));
+        assert_eq!(parse_budget("500 MB"), Ok(500_000_000));
+        assert_eq!(parse_budget("0"), Ok(0));
+        assert!(parse_budget("10 parsecs").is_err());
+        assert!(parse_budget("GiB").is_err());
     }
 }
