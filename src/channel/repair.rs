@@ -163,12 +163,7 @@ fn reconcile_subdir(
         Err(err) => return Err(err),
     };
     let present: BTreeMap<String, ArchiveKind> = archives_in(dir)?.into_iter().collect();
-    let listed: BTreeSet<String> = repodata
-        .packages
-        .keys()
-        .chain(repodata.conda_packages.keys())
-        .cloned()
-        .collect();
+    let listed: BTreeSet<String> = repodata.file_names();
     for file in listed.iter().filter(|f| !present.contains_key(*f)) {
         repodata.packages.remove(file);
         repodata.conda_packages.remove(file);

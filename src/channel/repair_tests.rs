@@ -42,12 +42,7 @@ fn assert_consistent(channel: &Path, scratch: &Path) {
             .map(|(file, _)| file)
             .collect();
         let repodata = repodata::read_or_empty(&channel.join(&subdir), &subdir).unwrap();
-        let listed: BTreeSet<String> = repodata
-            .packages
-            .keys()
-            .chain(repodata.conda_packages.keys())
-            .cloned()
-            .collect();
+        let listed: BTreeSet<String> = repodata.file_names();
         assert_eq!(present, listed, "{subdir}");
     }
 }

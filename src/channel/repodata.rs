@@ -87,6 +87,15 @@ impl RepodataJson {
         };
     }
 
+    /// The archive file names listed in both maps.
+    pub(crate) fn file_names(&self) -> std::collections::BTreeSet<String> {
+        self.packages
+            .keys()
+            .chain(self.conda_packages.keys())
+            .cloned()
+            .collect()
+    }
+
     /// Number of records in both maps.
     pub(crate) fn len(&self) -> usize {
         self.packages.len() + self.conda_packages.len()
