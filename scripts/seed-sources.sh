@@ -18,7 +18,7 @@
 # sudo is used for the apt configuration and apt-get update only when not running as root.
 set -euo pipefail
 
-PACKAGES=(bzip2 xz-utils zlib libffi ncurses readline openssl)
+PACKAGES=(bzip2 xz-utils zlib libffi ncurses readline openssl sqlite3 expat util-linux libxcrypt libzstd libyaml python3.11)
 DOWNLOADS="${ARCHI_DOWNLOADS:-$HOME/.cache/archi/downloads}"
 ARCHI_BIN="${ARCHI:-archi}"
 APT_DIR=/etc/apt
