@@ -160,6 +160,9 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
     for spec in RenderedRecipe::package_specs(&req.test.requires) {
         specs.push(parse(spec)?);
     }
+    if needs_python(req) {
+        specs.push(parse("python")?);
+    }
     let mut channels = vec![ChannelSource::from_dir(&test_channel).map_err(env_err)?];
     channels.extend(req.channels.iter().cloned());
     let records = prefix::solve(&SolveRequest {
@@ -196,7 +199,11 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
         .create(true)
         .open(req.log)
         .map_err(io("opening the build log", req.log))?;
-    for command in &req.test.commands {
+    let commands = import_commands(&req.test.imports)
+        .into_iter()
+        .chain(req.test.commands.iter().cloned());
+    for command in commands {
+        let command = &command;
         tracing::debug!(%command, emulated = emulation.is_some(), "test");
         let argv = match &emulation {
             Some(emulation) => emulation.wrap(command),
@@ -237,6 +244,24 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
         }
     }
     Ok(())
+}
+
+/// Whether the test environment needs python added: the recipe lists imports, is not python itself, and its
+/// test requirements name no python.
+fn needs_python(req: &TestRequest) -> bool {
+    let named = RenderedRecipe::package_specs(&req.test.requires)
+        .any(|spec| spec.split([' ', '=', '<', '>', '!']).next() == Some("python"));
+    !req.test.imports.is_empty() && req.name != "python" && !named
+}
+
+/// One command per `[test] imports` entry, run with the test environment's own python (never one from the
+/// machine's PATH): `"$PREFIX/bin/python" -c 'import xml.etree.ElementTree'`. Names are dotted identifiers
+/// (checked at render), so they need no quoting beyond the single quotes.
+pub fn import_commands(imports: &[String]) -> Vec<String> {
+    imports
+        .iter()
+        .map(|module| format!("\"$PREFIX/bin/python\" -c 'import {module}'"))
+        .collect()
 }
 
 /// How the target's programs run here: `None` when the build machine runs them natively (same ELF machine).

@@ -21,7 +21,7 @@ use crate::workspace::ToolSpec;
 pub mod checks;
 mod template;
 
-use template::{pin_subpackage, CappedOutput};
+use template::{pin_subpackage, CappedOutput, Pins};
 
 use checks::excerpt;
 
@@ -64,6 +64,8 @@ pub struct RenderedRecipe {
     pub sources: Vec<SourceSpec>,
     /// The inline script, or `None` for `build.sh` in the recipe directory.
     pub script: Option<String>,
+    /// `[build] string`: the build string the recipe sets, or `None` for archi's `h<key>_<number>`.
+    pub build_string: Option<String>,
     /// `generic` / `python` / none.
     pub noarch: NoArchType,
     /// Whether the recipe is skipped on this platform.
@@ -120,6 +122,8 @@ pub struct Test {
     pub files: Vec<PathBuf>,
     /// Commands.
     pub commands: Vec<String>,
+    /// Python modules that must import (dotted names, checked by [`checks::module_name`]).
+    pub imports: Vec<String>,
 }
 
 impl RenderedRecipe {
@@ -272,10 +276,19 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         r.layout_only(template, "a test command", &command)?;
         commands.push(command);
     }
+    let mut imports = Vec::new();
+    for template in &raw.test.imports {
+        let module = r.render(template)?;
+        if let Some(reason) = checks::module_name(&module) {
+            return Err(r.invalid(template, format!("test.imports: {reason}")));
+        }
+        imports.push(module);
+    }
     let test = Test {
         requires: r.requirements(&raw.test.requires, false)?,
         files: test_files,
         commands,
+        imports,
     };
     let about_fields = [
         ("home", &raw.about.homepage),
@@ -315,6 +328,12 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         }
     }
     let script = raw.build.script.as_ref().map(|s| r.render(s)).transpose()?;
+    let build_string = raw.build.string.as_ref().map(|s| r.render(s)).transpose()?;
+    if let (Some(template), Some(text)) = (&raw.build.string, &build_string) {
+        if let Some(reason) = checks::build_string(text) {
+            return Err(r.invalid(template, reason));
+        }
+    }
     if let (Some(template), Some(text)) = (&raw.build.script, &script) {
         r.layout_only(template, "the build script", text)?;
     }
@@ -332,6 +351,7 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         build_number,
         sources,
         script,
+        build_string,
         noarch,
         skip,
         script_env,
@@ -448,15 +468,15 @@ impl<'a> Renderer<'a> {
         env.add_function(
             "pin_subpackage",
             move |name: String, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+                let min_pin: Option<String> = kwargs.get("min_pin")?;
                 let max_pin: Option<String> = kwargs.get("max_pin")?;
                 let exact: Option<bool> = kwargs.get("exact")?;
                 kwargs.assert_all_used()?;
-                pin_subpackage(
-                    own.as_ref().as_ref(),
-                    &name,
-                    max_pin.as_deref(),
-                    exact.unwrap_or(false),
-                )
+                let pins = Pins {
+                    min: min_pin.as_deref(),
+                    max: max_pin.as_deref(),
+                };
+                pin_subpackage(own.as_ref().as_ref(), &name, pins, exact.unwrap_or(false))
             },
         );
         let template = env

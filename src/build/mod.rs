@@ -535,6 +535,7 @@ fn package_metadata(
         host_records: &plan.host_records,
         build_records: &plan.build_records,
         glibc: glibc.as_ref(),
+        noarch: !r.noarch.is_none(),
         package_cache: &shop.package_cache,
     });
     let about_str = |key: &str| {

@@ -1,6 +1,8 @@
 //! A package's run requirements as plain functions of its inputs: the recipe's `run` specs, the run_exports of
 //! the packages in its host (weak and strong) and build (strong) environments, and `__glibc >=` for packages with
-//! ELF files, the way conda-build 3 assembles `index.json` `depends`.
+//! ELF files, the way conda-build 3 assembles `index.json` `depends`. A noarch package takes no weak or strong
+//! run_exports (conda-build applies only the `noarch` kind to it): a noarch python package built with python in
+//! host depends on what its recipe says (`python`), not on `python_abi` or a minor version.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -23,6 +25,8 @@ pub struct DependsInput<'a> {
     pub build_records: &'a [RepoDataRecord],
     /// `Some(v)` adds `__glibc >=v` (the package has ELF files and is not noarch).
     pub glibc: Option<&'a rattler_conda_types::Version>,
+    /// The package is noarch: run_exports of its environments do not apply.
+    pub noarch: bool,
     /// The package cache the environments were installed from (run_exports of records that are not local
     /// files are read from their extracted copy there).
     pub package_cache: &'a Path,
@@ -38,7 +42,11 @@ pub fn depends(input: &DependsInput) -> Vec<String> {
             .iter()
             .any(|n| n == record.package_record.name.as_normalized())
     };
-    for (records, weak) in [(input.host_records, true), (input.build_records, false)] {
+    let environments = match input.noarch {
+        true => vec![],
+        false => vec![(input.host_records, true), (input.build_records, false)],
+    };
+    for (records, weak) in environments {
         for record in records.iter().filter(|r| !ignored(r)) {
             let exports = run_exports_of(record, input.package_cache);
             if weak {
@@ -92,4 +100,61 @@ pub fn is_elf(path: &Path) -> bool {
         .and_then(|mut f| f.read_exact(&mut magic))
         .map(|_| magic == *b"\x7fELF")
         .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rattler_conda_types::{PackageName, PackageRecord, Version};
+    use std::str::FromStr;
+
+    /// A host record for `python 3.11.2` whose run_exports sit in the package cache, as after an install.
+    fn python_in_host(cache: &Path) -> RepoDataRecord {
+        let dir = cache.join("python-3.11.2-h1234567_0/info");
+        fs_err::create_dir_all(&dir).unwrap();
+        let exports = r#"{"weak": ["python_abi 3.11.* *_cp311", "python >=3.11,<3.12.0a0"]}"#;
+        fs_err::write(dir.join("run_exports.json"), exports).unwrap();
+        let record = PackageRecord::new(
+            PackageName::new_unchecked("python"),
+            Version::from_str("3.11.2").unwrap(),
+            rattler_conda_types::package::BuildString::new_unchecked("h1234567_0".to_string()),
+        );
+        RepoDataRecord {
+            package_record: record,
+            identifier: "python-3.11.2-h1234567_0.conda".parse().unwrap(),
+            url: "https://example.invalid/linux-64/python-3.11.2-h1234567_0.conda"
+                .parse()
+                .unwrap(),
+            channel: None,
+        }
+    }
+
+    #[test]
+    fn host_python_exports_apply_except_to_noarch() {
+        let cache = tempfile::tempdir().unwrap();
+        let host = [python_in_host(cache.path())];
+        let glibc = Version::from_str("2.36").unwrap();
+        let run = ["python".to_string()];
+        let mut input = DependsInput {
+            name: "pycosat",
+            run: &run,
+            ignore_run_exports: &[],
+            host_records: &host,
+            build_records: &[],
+            glibc: Some(&glibc),
+            noarch: false,
+            package_cache: cache.path(),
+        };
+        assert_eq!(
+            depends(&input),
+            [
+                "__glibc >=2.36",
+                "python >=3.11,<3.12.0a0",
+                "python_abi 3.11.* *_cp311"
+            ]
+        );
+        input.noarch = true;
+        input.glibc = None;
+        assert_eq!(depends(&input), ["python"]);
+    }
 }

@@ -22,6 +22,16 @@ pub fn prefix_mode(bytes: &[u8], prefix: &str) -> Option<FileMode> {
     }
 }
 
+/// Whether `rel` is Python bytecode (`.pyc`/`.pyo`), which never gets a prefix placeholder, as conda-build's
+/// `have_prefix_files` skips it: the build prefix in a code object is a length-prefixed marshal string that a
+/// binary replacement would corrupt, and importlib rewrites `co_filename` to the source's real path at load.
+pub fn is_bytecode(rel: &Path) -> bool {
+    matches!(
+        rel.extension().and_then(|e| e.to_str()),
+        Some("pyc" | "pyo")
+    )
+}
+
 /// Copies (hardlinks when possible) `files` (relative to `prefix`) into `stage`. A symlink whose target is an
 /// absolute path inside `prefix` is recreated relative to its own directory, as conda-build does; one pointing
 /// at an absolute path outside the prefix is kept as is and reported with a warning (it will dangle or leak on
@@ -125,16 +135,18 @@ pub fn paths_json(
             }
         } else {
             let bytes = fs_err::read(&staged).map_err(|e| io_err("read", &staged, e))?;
+            let mode = match is_bytecode(rel) {
+                true => None,
+                false => prefix_mode(&bytes, prefix_str),
+            };
             PathsEntry {
                 relative_path: rel.clone(),
                 no_link: false,
                 path_type: PathType::HardLink,
-                prefix_placeholder: prefix_mode(&bytes, prefix_str).map(|file_mode| {
-                    PrefixPlaceholder {
-                        file_mode,
-                        placeholder: prefix_str.to_string(),
-                        experimental_offsets: None,
-                    }
+                prefix_placeholder: mode.map(|file_mode| PrefixPlaceholder {
+                    file_mode,
+                    placeholder: prefix_str.to_string(),
+                    experimental_offsets: None,
                 }),
                 sha256: Some(compute_bytes_digest::<Sha256>(&bytes)),
                 size_in_bytes: Some(bytes.len() as u64),
@@ -169,6 +181,29 @@ mod tests {
         );
         assert_eq!(prefix_mode(b"/opt/prefix_placehol", p), None);
         assert_eq!(prefix_mode(b"\0\0", p), None);
+    }
+
+    #[test]
+    fn bytecode_gets_no_placeholder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let prefix = tmp.path().join("prefix_placehold");
+        let p = prefix.to_str().unwrap();
+        let cache = prefix.join("lib/python3.11/__pycache__");
+        fs_err::create_dir_all(&cache).unwrap();
+        let marshalled = format!("\u{a7}\r\r\n\0\0\0\0\u{fa}\x40\0\0\0{p}/lib/python3.11/os.py");
+        fs_err::write(cache.join("os.cpython-311.pyc"), &marshalled).unwrap();
+        fs_err::write(prefix.join("lib/python3.11/os.py"), format!("# {p}\n")).unwrap();
+        let files = [
+            PathBuf::from("lib/python3.11/__pycache__/os.cpython-311.pyc"),
+            PathBuf::from("lib/python3.11/os.py"),
+        ];
+        let json = paths_json(&prefix, p, &prefix, &files).unwrap();
+        let modes: Vec<_> = json
+            .paths
+            .iter()
+            .map(|e| e.prefix_placeholder.as_ref().map(|x| x.file_mode))
+            .collect();
+        assert_eq!(modes, [None, Some(FileMode::Text)]);
     }
 
     #[test]

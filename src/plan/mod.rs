@@ -292,7 +292,10 @@ pub fn plan(ctx: &Context, req: PlanRequest, rendered: RenderedRecipe) -> Result
         script_env,
     };
     let key = store::compute_key(&inputs.to_json());
-    let build_string = format!("h{}_{}", key.short(), rendered.build_number);
+    let build_string = rendered
+        .build_string
+        .clone()
+        .unwrap_or_else(|| format!("h{}_{}", key.short(), rendered.build_number));
     Ok(Plan {
         rendered,
         recipe_dir: req.recipe.dir.clone(),

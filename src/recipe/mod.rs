@@ -113,6 +113,10 @@ pub struct BuildSection {
     /// `generic` or `python`.
     #[schemars(with = "Option<String>")]
     pub noarch: Option<Template>,
+    /// The build string, replacing archi's `h<7 hex of the store key>_<number>` (conda-build's `build/string`),
+    /// for packages whose build string is matched by others (`python_abi 3.11 *_cp311`).
+    #[schemars(with = "Option<String>")]
+    pub string: Option<Template>,
     /// `true`, `false` or a template rendering to one of them: skip the recipe on this platform.
     #[schemars(with = "Option<spanned::BoolOrTemplate>")]
     pub skip: Option<Spanned<spanned::BoolOrTemplate>>,
@@ -181,6 +185,12 @@ pub struct TestSection {
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
     pub commands: Vec<Template>,
+    /// Python modules that must import, each checked with the test environment's python (under the emulator for
+    /// a foreign target) before the commands run; python joins the test requirements when the package is not
+    /// python itself (conda-build's `test/imports`).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub imports: Vec<Template>,
 }
 
 /// `[about]`, written to `info/about.json`.

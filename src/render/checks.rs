@@ -128,6 +128,39 @@ pub fn relative_path(value: &str, base: &str) -> Result<PathBuf, String> {
     Ok(out)
 }
 
+/// Why `value` cannot be a build string, or `None`: conda build strings are non-empty and made of ASCII letters,
+/// digits, `_`, `.` and `+` (a `-` would split the file name `name-version-build.conda` wrongly).
+pub fn build_string(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return Some("the build string is empty".into());
+    }
+    let bad = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '+')));
+    bad.map(|c| {
+        format!(
+            "build string {} holds {c:?}: only ASCII letters, digits, `_`, `.` and `+` are allowed",
+            excerpt(value)
+        )
+    })
+}
+
+/// Why `value` cannot be a `[test] imports` entry, or `None`: a dotted Python module name
+/// (`xml.etree.ElementTree`), each part an ASCII identifier, so it can go into a `python -c` command as is.
+pub fn module_name(value: &str) -> Option<String> {
+    let identifier = |part: &str| {
+        let mut chars = part.chars();
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    (!value.split('.').all(identifier)).then(|| {
+        format!(
+            "{} is not a Python module name (dotted identifiers such as `xml.etree.ElementTree`)",
+            excerpt(value)
+        )
+    })
+}
+
 /// Why `key` cannot be a `script_env` variable, or `None`: it must be a shell variable name
 /// (`[A-Za-z_][A-Za-z0-9_]*`), not one of [`OWNED_SCRIPT_VARS`] and not `ARCHI_*`.
 pub fn script_var(key: &str) -> Option<String> {

@@ -25,16 +25,17 @@ impl std::io::Write for CappedOutput {
     }
 }
 
-/// `pin_subpackage(name, max_pin='x.x')` for the recipe's own output: `name >=V,<U` where U bumps the last of the
-/// first N version segments (N = number of `x` in max_pin) and appends `.0a0`, as conda-build's
-/// `apply_pin_expressions` does (`zlib 1.2.13`, `x.x` → `zlib >=1.2.13,<1.3.0a0`). Without max_pin: `>=V`.
+/// `pin_subpackage(name, min_pin='x.x', max_pin='x.x')` for the recipe's own output: `name >=L,<U` where U bumps
+/// the last of the first N version segments (N = number of `x` in max_pin) and appends `.0a0`, and L is the first
+/// M segments (M = number of `x` in min_pin; the whole version without it), as conda-build's
+/// `apply_pin_expressions` does (`zlib 1.2.13`, `x.x` → `zlib >=1.2.13,<1.3.0a0`; `python 3.11.2` with min_pin and
+/// max_pin `x.x` → `python >=3.11,<3.12.0a0`). Without max_pin: `>=L`.
 pub(super) fn pin_subpackage(
     own: Option<&(String, String)>,
     name: &str,
-    max_pin: Option<&str>,
+    pins: Pins<'_>,
     exact: bool,
 ) -> Result<String, minijinja::Error> {
-    let invalid = |msg: String| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg);
     let (own_name, version) =
         own.ok_or_else(|| invalid("pin_subpackage used before [package] is known".into()))?;
     if own_name != name {
@@ -47,20 +48,21 @@ pub(super) fn pin_subpackage(
             "pin_subpackage(exact=true) is not supported yet: use max_pin".into(),
         ));
     }
-    let Some(max_pin) = max_pin else {
-        return Ok(format!("{name} >={version}"));
+    let segments = |depth: usize| -> Vec<String> {
+        version
+            .split(['.', '_', '-'])
+            .take(depth)
+            .map(str::to_string)
+            .collect()
     };
-    let depth = max_pin.split('.').count();
-    if max_pin.split('.').any(|p| p != "x") {
-        return Err(invalid(format!(
-            "max_pin must look like `x.x`, not `{max_pin}`"
-        )));
-    }
-    let mut parts: Vec<String> = version
-        .split(['.', '_', '-'])
-        .take(depth)
-        .map(str::to_string)
-        .collect();
+    let lower = match pins.min {
+        Some(min_pin) => segments(pin_depth("min_pin", min_pin)?).join("."),
+        None => version.clone(),
+    };
+    let Some(max_pin) = pins.max else {
+        return Ok(format!("{name} >={lower}"));
+    };
+    let mut parts = segments(pin_depth("max_pin", max_pin)?);
     let last = parts
         .last_mut()
         .ok_or_else(|| invalid(format!("version `{version}` has no segments")))?;
@@ -70,5 +72,26 @@ pub(super) fn pin_subpackage(
         ))
     })? + 1;
     *last = bumped.to_string();
-    Ok(format!("{name} >={version},<{}.0a0", parts.join(".")))
+    Ok(format!("{name} >={lower},<{}.0a0", parts.join(".")))
+}
+
+/// The `min_pin` / `max_pin` arguments of `pin_subpackage` (`x.x` patterns).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Pins<'a> {
+    /// How many leading segments form the lower bound.
+    pub(super) min: Option<&'a str>,
+    /// How many leading segments the upper bound keeps (the last one bumped).
+    pub(super) max: Option<&'a str>,
+}
+
+/// Number of segments in a pin pattern (`x.x` → 2), or an error naming `arg`.
+fn pin_depth(arg: &str, pin: &str) -> Result<usize, minijinja::Error> {
+    if pin.split('.').any(|p| p != "x") {
+        return Err(invalid(format!("{arg} must look like `x.x`, not `{pin}`")));
+    }
+    Ok(pin.split('.').count())
+}
+
+fn invalid(msg: String) -> minijinja::Error {
+    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg)
 }

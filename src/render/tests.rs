@@ -117,16 +117,42 @@ fn undefined_variable_points_into_the_string() {
 
 #[test]
 fn pin_subpackage_bounds_follow_conda_build() {
+    let pin = |name: &str, version: &str, min: Option<&str>, max: Option<&str>| {
+        let own = (name.to_string(), version.to_string());
+        pin_subpackage(Some(&own), name, Pins { min, max }, false)
+    };
+    let cases = [
+        (
+            "openssl",
+            "3.0.22",
+            None,
+            Some("x"),
+            "openssl >=3.0.22,<4.0a0",
+        ),
+        (
+            "openssl",
+            "3.0.22",
+            None,
+            Some("x.x"),
+            "openssl >=3.0.22,<3.1.0a0",
+        ),
+        (
+            "python",
+            "3.11.2",
+            Some("x.x"),
+            Some("x.x"),
+            "python >=3.11,<3.12.0a0",
+        ),
+        ("python", "3.11.2", Some("x"), None, "python >=3"),
+        ("python", "3.11.2", None, None, "python >=3.11.2"),
+    ];
+    for (name, version, min, max, want) in cases {
+        assert_eq!(pin(name, version, min, max).unwrap(), want);
+    }
     let own = ("openssl".to_string(), "3.0.22".to_string());
-    assert_eq!(
-        pin_subpackage(Some(&own), "openssl", Some("x"), false).unwrap(),
-        "openssl >=3.0.22,<4.0a0"
-    );
-    assert_eq!(
-        pin_subpackage(Some(&own), "openssl", Some("x.x"), false).unwrap(),
-        "openssl >=3.0.22,<3.1.0a0"
-    );
-    assert!(pin_subpackage(Some(&own), "zlib", Some("x"), false).is_err());
+    assert!(pin_subpackage(Some(&own), "zlib", Pins::default(), false).is_err());
+    let err = pin("python", "3.11.2", Some("x.y"), None).unwrap_err();
+    assert!(err.to_string().contains("min_pin must look like"), "{err}");
 }
 
 #[test]
@@ -152,5 +178,33 @@ fn runaway_templates_stop_quickly() {
             message.contains("exceeds") || message.contains("fuel"),
             "{message}"
         );
+    }
+}
+
+#[test]
+fn build_string_and_imports_are_checked() {
+    let with = |build: &str, imports: &str| {
+        let text = RECIPE
+            .replace("[build]\n", &format!("[build]\n{build}\n"))
+            .replace(
+                "[requirements]\n",
+                &format!("[test]\nimports = {imports}\n\n[requirements]\n"),
+            );
+        render_for(&text, Subdir::Linux64, &BTreeMap::new())
+    };
+    let ok = with(
+        "string = \"{{ build_number }}_cp311\"",
+        "[\"ssl\", \"xml.etree.ElementTree\"]",
+    )
+    .unwrap();
+    assert_eq!(ok.build_string.as_deref(), Some("0_cp311"));
+    assert_eq!(ok.test.imports, ["ssl", "xml.etree.ElementTree"]);
+    assert!(ok.test.commands.is_empty());
+
+    let err = with("string = \"0-cp311\"", "[]").unwrap_err().to_string();
+    assert!(err.contains("build string `0-cp311` holds '-'"), "{err}");
+    for bad in ["os; import sys", "xml..etree", "1abc", ""] {
+        let err = with("", &format!("[{bad:?}]")).unwrap_err().to_string();
+        assert!(err.contains("is not a Python module name"), "{bad}: {err}");
     }
 }
