@@ -64,7 +64,9 @@ pub struct RenderedRecipe {
     pub sources: Vec<SourceSpec>,
     /// The inline script, or `None` for `build.sh` in the recipe directory.
     pub script: Option<String>,
-    /// `[build] string`: the build string the recipe sets, or `None` for archi's `h<key>_<number>`.
+    /// `[build] string`: the build string the recipe sets, or `None` for archi's `h<key>_<number>`. Left out of the
+    /// key's JSON when unset, so that recipes which do not use it keep their keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub build_string: Option<String>,
     /// `generic` / `python` / none.
     pub noarch: NoArchType,
@@ -122,7 +124,9 @@ pub struct Test {
     pub files: Vec<PathBuf>,
     /// Commands.
     pub commands: Vec<String>,
-    /// Python modules that must import (dotted names, checked by [`checks::module_name`]).
+    /// Python modules that must import (dotted names, checked by [`checks::module_name`]). Left out of the key's
+    /// JSON when empty, so that recipes without imports keep their keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub imports: Vec<String>,
 }
 

@@ -208,3 +208,12 @@ fn build_string_and_imports_are_checked() {
         assert!(err.contains("is not a Python module name"), "{bad}: {err}");
     }
 }
+
+/// Optional fields added later stay out of the key's JSON when unused, so existing recipes keep their store keys.
+#[test]
+fn unused_optional_fields_leave_the_key_json_alone() {
+    let rendered = render_for(RECIPE, Subdir::Linux64, &BTreeMap::new()).unwrap();
+    let json = serde_json::to_value(&rendered).unwrap();
+    assert!(json.get("build_string").is_none(), "{json}");
+    assert!(json["test"].get("imports").is_none(), "{json}");
+}
