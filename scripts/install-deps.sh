@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what a fresh Debian 12 machine lacks to build and test archi:
-#  - the build machine's toolchain (stage 0): gcc, make, perl, and Debian's aarch64 cross toolchain;
+#  - the build machine's toolchain (stage 0): gcc, make, perl, tclsh, autotools, and Debian's aarch64 cross
+#    toolchain;
 #  - qemu-user to run linux-aarch64 binaries, file/patchelf for checks;
 #  - Rust (if cargo is missing) and the Python clients the tests use (py-rattler, conda-package-handling,
 #    conda-index) in a virtualenv at $ARCHI_VENV (default: .venv in the repository).
@@ -12,7 +13,7 @@ SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(
-  build-essential make perl pkg-config patch file patchelf ca-certificates curl
+  build-essential make perl pkg-config patch file patchelf ca-certificates curl tcl autoconf automake libtool
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
   qemu-user python3 python3-venv python3-pip
 )

@@ -1,0 +1,15 @@
+CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT NOT NULL, n INTEGER);
+INSERT INTO t(name, n) VALUES ('alice', 1), ('bob', 2), ('carol', 3);
+SELECT id, name FROM t WHERE n = 3;
+SELECT 'sum', sum(n) FROM t;
+SELECT 'json', json_extract('{"a":{"b":1.5},"c":[1,2,3]}', '$.a.b'), json(json_extract('{"c":[1,2,3]}', '$.c'));
+CREATE VIRTUAL TABLE docs USING fts5(body);
+INSERT INTO docs(body) VALUES ('the quick brown fox'), ('a lazy dog'), ('brown fox again');
+SELECT 'fts5', rowid, highlight(docs, 0, '[', ']') FROM docs WHERE docs MATCH 'fox AND again';
+CREATE VIRTUAL TABLE docs4 USING fts4(body);
+INSERT INTO docs4(body) VALUES ('sqlite full text'), ('other words');
+SELECT 'fts4', docid FROM docs4 WHERE docs4 MATCH 'full';
+CREATE VIRTUAL TABLE boxes USING rtree(id, minx, maxx, miny, maxy);
+INSERT INTO boxes VALUES (1, 0, 10, 0, 10), (2, 20, 30, 20, 30), (3, 50, 60, 50, 60);
+SELECT 'rtree', id FROM boxes WHERE minx >= 15 AND maxx <= 35;
+SELECT 'count', count(*) FROM t;
