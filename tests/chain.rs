@@ -1,15 +1,20 @@
-//! The bootstrap chain end to end, from real upstream sources (slow: several minutes on 2 cores).
+//! The bootstrap chain end to end, from real upstream sources: thirteen C libraries, python 3.11 and python_abi,
+//! for linux-64 and (cross-compiled, python with archi's own linux-64 python) linux-aarch64. Slow: about half an
+//! hour on 2 cores.
 //!
 //! 1. Seed the source cache with `scripts/seed-sources.sh` (the only step that reaches a registry: Debian's
 //!    archive, through apt).
-//! 2. `archi solve --all` for both platforms: every library after what it needs, all to build.
+//! 2. `archi solve python --target-platform linux-aarch64`: the C libraries, then python for linux-64, then
+//!    python for linux-aarch64. `archi solve --all` for both platforms: every recipe after what it needs.
 //! 3. One `archi build --all` for linux-64 and linux-aarch64 (concurrent builds, one jobserver) into a fresh
 //!    channel, with a log per build and `timeline.svg` beside the channel.
-//! 4. Real clients: conda-package-handling extracts every archive; py-rattler solves and installs all seven into
+//! 4. Real clients: conda-package-handling extracts every archive; py-rattler solves and installs everything into
 //!    a fresh prefix whose path length differs from the build prefix, for each platform; xz, bzip2 and openssl
-//!    run from there (under qemu for linux-aarch64) and a C program links against its libz.
-//! 5. `archi solve` now says cached; a second build is all `cached`; one changed byte in ncurses' build script
-//!    rebuilds ncurses and readline on both platforms, nothing else.
+//!    run from there (under qemu for linux-aarch64), a C program links against its libz, and python imports every
+//!    standard-library C module, names the install prefix, makes a venv and loads libz with ctypes.
+//! 5. `archi solve` now says cached; a second build is all `cached`; one changed byte in libxcrypt's build script
+//!    makes libxcrypt and python (on both platforms) the only nodes to build, and the linux-64 build does exactly
+//!    that.
 
 mod common;
 
@@ -18,8 +23,37 @@ use std::path::Path;
 
 use common::{archi, ok, run};
 
-const RECIPES: [&str; 7] = [
-    "bzip2", "xz", "zlib", "libffi", "ncurses", "readline", "openssl",
+const RECIPES: [&str; 15] = [
+    "bzip2",
+    "xz",
+    "zlib",
+    "libffi",
+    "ncurses",
+    "readline",
+    "openssl",
+    "sqlite",
+    "expat",
+    "libuuid",
+    "libxcrypt",
+    "zstd",
+    "yaml",
+    "python",
+    "python_abi",
+];
+
+/// What python's host environment holds: built before python on the same platform.
+const PYTHON_HOST: [&str; 11] = [
+    "bzip2",
+    "expat",
+    "libffi",
+    "libuuid",
+    "libxcrypt",
+    "ncurses",
+    "openssl",
+    "readline",
+    "sqlite",
+    "xz",
+    "zlib",
 ];
 
 /// A copy of the repository's workspace (archi.toml, pins.toml, recipes/) in `dir`, so the test can edit recipes.
@@ -71,10 +105,18 @@ type SolveEntry = (String, String, String, Option<String>);
 
 /// `archi solve --all --format json` for both platforms: per wave, (name, platform, state, key).
 fn solve_all(ws: &Path, store: &Path) -> Vec<Vec<SolveEntry>> {
+    let mut args = vec!["--all"];
+    args.extend(BOTH);
+    solve(ws, store, &args)
+}
+
+/// `archi solve ARGS --format json`: per wave, (name, platform, state, key).
+fn solve(ws: &Path, store: &Path, args: &[&str]) -> Vec<Vec<SolveEntry>> {
     let out = ok(archi(store)
         .current_dir(ws)
-        .args(["solve", "--all", "--format", "json"])
-        .args(BOTH));
+        .arg("solve")
+        .args(args)
+        .args(["--format", "json"]));
     let json: serde_json::Value = serde_json::from_str(&out).unwrap();
     json["waves"]
         .as_array()
@@ -128,7 +170,7 @@ fn all_nodes() -> Vec<String> {
 }
 
 #[test]
-fn seven_libraries_for_both_platforms_build_install_and_rebuild_from_the_store() {
+fn the_chain_to_python_for_both_platforms_builds_installs_and_rebuilds_from_the_store() {
     let tmp = tempfile::tempdir().unwrap();
     let ws = tmp.path().join("ws");
     fs_err::create_dir_all(&ws).unwrap();
@@ -136,10 +178,35 @@ fn seven_libraries_for_both_platforms_build_install_and_rebuild_from_the_store()
     let store = tmp.path().join("store");
     seed_sources(&store);
 
-    // The plan: 14 nodes, each after what it needs, all to build.
+    // python for linux-aarch64 alone: its C libraries, and python for linux-64 (its build requirement) with that
+    // one's libraries, all in earlier waves.
+    let cross = solve(
+        &ws,
+        &store,
+        &["python", "--target-platform", "linux-aarch64"],
+    );
+    let waves = wave_of(&cross);
+    let at = |name: &str, platform: &str| waves[&(name.to_string(), platform.to_string())];
+    assert!(
+        at("python", "linux-64") < at("python", "linux-aarch64"),
+        "{cross:?}"
+    );
+    for lib in PYTHON_HOST {
+        assert!(
+            at(lib, "linux-aarch64") < at("python", "linux-aarch64"),
+            "{lib}: {cross:?}"
+        );
+        assert!(
+            at(lib, "linux-64") < at("python", "linux-64"),
+            "{lib}: {cross:?}"
+        );
+    }
+    assert_eq!(waves.len(), 2 * PYTHON_HOST.len() + 2, "{cross:?}");
+
+    // Everything: 30 nodes, each after what it needs, all to build.
     let before = solve_all(&ws, &store);
     let waves = wave_of(&before);
-    assert_eq!(waves.len(), 14, "{before:?}");
+    assert_eq!(waves.len(), 2 * RECIPES.len(), "{before:?}");
     assert!(before
         .iter()
         .flatten()
@@ -147,6 +214,7 @@ fn seven_libraries_for_both_platforms_build_install_and_rebuild_from_the_store()
     for platform in ["linux-64", "linux-aarch64"] {
         let at = |name: &str| waves[&(name.to_string(), platform.to_string())];
         assert!(at("readline") > at("ncurses"), "{before:?}");
+        assert!(at("sqlite") > at("readline"), "{before:?}");
     }
 
     let first = build_all(&ws, &store);
@@ -157,36 +225,26 @@ fn seven_libraries_for_both_platforms_build_install_and_rebuild_from_the_store()
             .iter()
             .filter(|p| p.extension().is_some_and(|e| e == "log"))
             .count(),
-        14
+        2 * RECIPES.len()
     );
 
-    // Real clients install all seven into a fresh prefix and use them.
+    // Real clients install everything into a fresh prefix and use it.
     let channel = ws.join("channels/local");
     let prefix = tmp.path().join("client-prefix");
-    let mut check = std::process::Command::new(common::python());
-    check
-        .arg(common::repo().join("tests/clients/check_channel.py"))
-        .arg("--channel")
-        .arg(&channel)
-        .args(["--platform", "linux-64", "--prefix"])
-        .arg(&prefix);
-    for name in RECIPES {
-        check.args(["--spec", name]);
-    }
     let c_program = common::repo().join("recipes/zlib/test_zlib.c");
-    for command in [
-        "seq 1 20000 > data && cp data orig && $PREFIX/bin/xz -9 data && test -f data.xz && $PREFIX/bin/xz -d data.xz && cmp data orig",
-        "seq 1 20000 > d2 && cp d2 o2 && $PREFIX/bin/bzip2 d2 && $PREFIX/bin/bunzip2 d2.bz2 && cmp d2 o2",
-        "test \"$(printf abc | $PREFIX/bin/openssl sha256 | awk '{print $NF}')\" = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-        &format!("cc {} -o tz -I$PREFIX/include -L$PREFIX/lib -Wl,-rpath,$PREFIX/lib -lz && ./tz && ldd ./tz | grep -F \"$PREFIX/lib/libz.so\"", c_program.display()),
-    ] {
-        check.arg("--run").arg(command);
-    }
-    check.current_dir(tmp.path());
-    let out = run(&mut check);
-    assert!(out.status.success(), "real clients rejected the channel");
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["extracted"].as_array().unwrap().len(), 7, "{report}");
+    let mut commands = vec![
+        "seq 1 20000 > data && cp data orig && $PREFIX/bin/xz -9 data && test -f data.xz && $PREFIX/bin/xz -d data.xz && cmp data orig".to_string(),
+        "seq 1 20000 > d2 && cp d2 o2 && $PREFIX/bin/bzip2 d2 && $PREFIX/bin/bunzip2 d2.bz2 && cmp d2 o2".to_string(),
+        "test \"$(printf abc | $PREFIX/bin/openssl sha256 | awk '{print $NF}')\" = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".to_string(),
+        format!("cc {} -o tz -I$PREFIX/include -L$PREFIX/lib -Wl,-rpath,$PREFIX/lib -lz && ./tz && ldd ./tz | grep -F \"$PREFIX/lib/libz.so\"", c_program.display()),
+    ];
+    commands.extend(python_checks(|program| program.to_string()));
+    let report = check_channel(&channel, "linux-64", &prefix, &commands, tmp.path());
+    assert_eq!(
+        report["extracted"].as_array().unwrap().len(),
+        RECIPES.len(),
+        "{report}"
+    );
     let installed: Vec<&str> = report["installed"]
         .as_array()
         .unwrap()
@@ -215,34 +273,116 @@ fn seven_libraries_for_both_platforms_build_install_and_rebuild_from_the_store()
     let second = build_all(&ws, &store);
     assert_eq!(states(&second, "cached"), all_nodes(), "{second:?}");
 
-    // One byte in ncurses' script: ncurses and readline (which has ncurses in host) rebuild on both platforms,
-    // nothing else.
-    let script = ws.join("recipes/ncurses/build.sh");
+    // One byte in libxcrypt's script: libxcrypt and python (which has it in host, and for linux-aarch64 needs the
+    // linux-64 python) are to build on both platforms, nothing else; building linux-64 builds exactly those two.
+    let script = ws.join("recipes/libxcrypt/build.sh");
     let mut text = fs_err::read_to_string(&script).unwrap();
     text.push('\n');
     fs_err::write(&script, text).unwrap();
-    let third = build_all(&ws, &store);
+    let changed: Vec<String> = solve_all(&ws, &store)
+        .into_iter()
+        .flatten()
+        .filter(|(_, _, state, _)| state != "cached")
+        .map(|(name, platform, state, _)| format!("{name} {platform} {state}"))
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "libxcrypt linux-64 build",
+            "libxcrypt linux-aarch64 build",
+            "python linux-64 build",
+            "python linux-aarch64 build"
+        ],
+        "{changed:?}"
+    );
+    let out = run(archi(&store).current_dir(&ws).args([
+        "build",
+        "--all",
+        "--json",
+        "--target-platform",
+        "linux-64",
+    ]));
+    assert!(out.status.success(), "the linux-64 rebuild failed");
+    let third = common::outcomes(&common::events(&out.stdout));
     assert_eq!(
         states(&third, "built"),
-        [
-            "ncurses linux-64",
-            "ncurses linux-aarch64",
-            "readline linux-64",
-            "readline linux-aarch64"
-        ],
+        ["libxcrypt linux-64", "python linux-64"],
         "{third:?}"
     );
-    assert_eq!(states(&third, "cached").len(), 10, "{third:?}");
+    assert_eq!(
+        states(&third, "cached").len(),
+        RECIPES.len() - 2,
+        "{third:?}"
+    );
 
     ok(archi(&store).args(["store", "verify"]));
 }
 
-/// The seven built for linux-aarch64 with Debian's cross toolchain, in the same channel: every ELF file is
-/// AArch64, py-rattler installs them for linux-aarch64, xz/bzip2 and a cross-linked C program run under qemu, and
-/// each subdir's repodata lists only its own.
+/// `tests/clients/check_channel.py`: conda-package-handling extracts every archive of `platform`'s subdir,
+/// py-rattler installs every recipe's package into `prefix`, then `commands` run there. Returns its JSON report.
+fn check_channel(
+    channel: &Path,
+    platform: &str,
+    prefix: &Path,
+    commands: &[String],
+    cwd: &Path,
+) -> serde_json::Value {
+    let mut check = std::process::Command::new(common::python());
+    check
+        .arg(common::repo().join("tests/clients/check_channel.py"))
+        .arg("--channel")
+        .arg(channel)
+        .args(["--platform", platform, "--prefix"])
+        .arg(prefix)
+        .current_dir(cwd);
+    for name in RECIPES {
+        check.args(["--spec", name]);
+    }
+    for command in commands {
+        check.arg("--run").arg(command);
+    }
+    let out = run(&mut check);
+    assert!(
+        out.status.success(),
+        "real clients rejected the {platform} packages"
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Shell commands checking the python a real client installed in `$PREFIX`; `run` turns a program path into the
+/// command that runs it (under qemu for linux-aarch64). Every lib-dynload module imports and the modules
+/// with them, printing archi's OpenSSL and SQLite; `sys.prefix` and purelib name the install prefix; a venv works;
+/// ctypes loads libz from the prefix.
+fn python_checks(run: impl Fn(&str) -> String) -> Vec<String> {
+    let python = run("$PREFIX/bin/python3.11");
+    let import_all = common::repo().join("tests/clients/import_all.py");
+    vec![
+        format!(
+            "{python} {} | tee imported.txt && grep -F 'OpenSSL 3.0.22 ' imported.txt && grep -F 'SQLite 3.40.1' imported.txt",
+            import_all.display()
+        ),
+        format!(
+            "{python} -c \"import ssl, _hashlib, zlib, lzma, bz2, ctypes, sqlite3, readline, curses, decimal, uuid, crypt, pyexpat, xml.etree.ElementTree, json, hashlib; print(ssl.OPENSSL_VERSION, sqlite3.sqlite_version)\" | grep -F 'OpenSSL 3.0.22 '"
+        ),
+        format!(
+            "test \"$({python} -c \"import sys, sysconfig; print(sys.prefix, sysconfig.get_paths()['purelib'])\")\" = \"$PREFIX $PREFIX/lib/python3.11/site-packages\""
+        ),
+        format!(
+            "rm -rf venv && {python} -m venv --without-pip venv && {} -c 'import sys; assert sys.prefix != sys.base_prefix and sys.prefix.endswith(\"/venv\"), sys.prefix'",
+            run("venv/bin/python")
+        ),
+        format!(
+            "{python} -c \"import ctypes, ctypes.util; name = ctypes.util.find_library('z'); ctypes.CDLL(name).zlibVersion; print(name, *{{l.split()[-1] for l in open('/proc/self/maps') if 'libz.so' in l}})\" | tee libz.txt && grep -F \"$PREFIX/lib/libz.so\" libz.txt"
+        ),
+    ]
+}
+
+/// Everything built for linux-aarch64 with Debian's cross toolchain, in the same channel: every ELF file is
+/// AArch64 (python's 70-odd among them), py-rattler installs them for linux-aarch64, xz/bzip2, a cross-linked C
+/// program and python run under qemu, and each subdir's repodata lists only its own.
 fn check_aarch64_packages(ws: &Path, tmp: &Path) {
     let channel = ws.join("channels/local");
-    let mut elf_files = 0;
+    let mut elf_files = BTreeMap::new();
     for archive in fs_err::read_dir(channel.join("linux-aarch64")).unwrap() {
         let archive = archive.unwrap().path();
         if archive.extension().is_none_or(|e| e != "conda") {
@@ -267,13 +407,17 @@ fn check_aarch64_packages(ws: &Path, tmp: &Path) {
                     entry.path().display(),
                     archive.display()
                 );
-                elf_files += 1;
+                let name = archive.file_name().unwrap().to_string_lossy();
+                *elf_files
+                    .entry(name.split('-').next().unwrap().to_string())
+                    .or_insert(0) += 1;
             }
         }
     }
     assert!(
-        elf_files >= 14,
-        "only {elf_files} ELF files in the linux-aarch64 packages"
+        elf_files.values().sum::<usize>() >= 100
+            && elf_files.get("python").is_some_and(|n| *n > 60),
+        "too few ELF files in the linux-aarch64 packages: {elf_files:?}"
     );
 
     // Each subdir lists only its own packages.
@@ -283,7 +427,11 @@ fn check_aarch64_packages(ws: &Path, tmp: &Path) {
         )
         .unwrap();
         let records = repodata["packages.conda"].as_object().unwrap();
-        assert!(records.len() >= 7, "{subdir}: {}", records.len());
+        assert!(
+            records.len() >= RECIPES.len(),
+            "{subdir}: {}",
+            records.len()
+        );
         for (file, record) in records {
             assert_eq!(record["subdir"], subdir, "{file} listed in {subdir}");
             assert!(channel.join(subdir).join(file).is_file());
@@ -293,18 +441,7 @@ fn check_aarch64_packages(ws: &Path, tmp: &Path) {
     let prefix = tmp.join("aarch64-prefix");
     let c_program = common::repo().join("recipes/zlib/test_zlib.c");
     let emulated = |cmd: &str| format!("QEMU_LD_PREFIX=/usr/aarch64-linux-gnu qemu-aarch64 {cmd}");
-    let mut check = std::process::Command::new(common::python());
-    check
-        .arg(common::repo().join("tests/clients/check_channel.py"))
-        .arg("--channel")
-        .arg(&channel)
-        .args(["--platform", "linux-aarch64", "--prefix"])
-        .arg(&prefix)
-        .current_dir(tmp);
-    for name in RECIPES {
-        check.args(["--spec", name]);
-    }
-    for command in [
+    let mut commands = vec![
         format!("seq 1 20000 > a && cp a a0 && {} -9 a && {} -d a.xz && cmp a a0", emulated("$PREFIX/bin/xz"), emulated("$PREFIX/bin/xz")),
         format!("seq 1 20000 > b && cp b b0 && {} b && {} b.bz2 && cmp b b0", emulated("$PREFIX/bin/bzip2"), emulated("$PREFIX/bin/bunzip2")),
         format!(
@@ -312,12 +449,7 @@ fn check_aarch64_packages(ws: &Path, tmp: &Path) {
             c_program.display(),
             emulated("./tz")
         ),
-    ] {
-        check.arg("--run").arg(command);
-    }
-    let out = run(&mut check);
-    assert!(
-        out.status.success(),
-        "real clients rejected the linux-aarch64 packages"
-    );
+    ];
+    commands.extend(python_checks(emulated));
+    check_channel(&channel, "linux-aarch64", &prefix, &commands, tmp);
 }
