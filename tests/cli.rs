@@ -190,6 +190,54 @@ fn trivial_recipe_builds_is_cached_and_verifies() {
     assert!(String::from_utf8_lossy(&out.stdout).contains(key));
 }
 
+/// A recipe without sources that installs nothing is a metapackage (as python_abi): it builds, with the build
+/// string it sets, and holds only metadata. A recipe with a source whose script installs nothing is an error.
+#[test]
+fn a_metapackage_has_no_files_and_its_own_build_string() {
+    let ws = Workspace::new();
+    let recipe = ws.recipe(
+        "abi",
+        r#"
+[package]
+name = "demo_abi"
+version = "1.2"
+
+[build]
+number = 3
+string = "{{ build_number }}_demo12"
+script = "true"
+
+[test]
+commands = ["test -f $PREFIX/conda-meta/demo_abi-1.2-3_demo12.json"]
+"#,
+    );
+    let out = ok(ws.archi().arg("build").arg(&recipe));
+    assert!(out.starts_with("built   demo_abi-1.2-3_demo12"), "{out}");
+    let artifact = ws.channel().join("linux-64/demo_abi-1.2-3_demo12.conda");
+    let paths: rattler_conda_types::package::PathsJson =
+        rattler_package_streaming::seek::read_package_file(&artifact).unwrap();
+    assert!(paths.paths.is_empty(), "{:?}", paths.paths);
+    let index: rattler_conda_types::package::IndexJson =
+        rattler_package_streaming::seek::read_package_file(&artifact).unwrap();
+    assert_eq!(index.build, "3_demo12");
+    assert!(
+        index.depends.is_empty(),
+        "no ELF files, no __glibc: {:?}",
+        index.depends
+    );
+
+    fs_err::create_dir_all(recipe.join("src")).unwrap();
+    fs_err::write(recipe.join("src/a.txt"), "a").unwrap();
+    let with_source = fs_err::read_to_string(recipe.join("recipe.toml"))
+        .unwrap()
+        .replace("[build]", "[[source]]\npath = \"src\"\n\n[build]");
+    fs_err::write(recipe.join("recipe.toml"), with_source).unwrap();
+    let out = run(ws.archi().arg("build").arg(&recipe));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("installed no files"), "{stderr}");
+}
+
 #[test]
 fn changed_script_gives_a_new_key() {
     let ws = Workspace::new();

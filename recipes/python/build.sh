@@ -8,9 +8,10 @@ set -euo pipefail
 export PKG_CONFIG_LIBDIR="$PREFIX/lib/pkgconfig:$PREFIX/share/pkgconfig"
 unset PKG_CONFIG_PATH
 export PYTHONSTRICTEXTENSIONBUILD=1
-# Not built (see recipe.toml): _tkinter (no tcl/tk), _dbm/_gdbm (no dbm library), nis (no libnsl/libtirpc). n/a
-# keeps configure from finding the build machine's copies in /usr.
-export py_cv_module__tkinter=n/a py_cv_module__gdbm=n/a py_cv_module__dbm=n/a py_cv_module_nis=n/a
+# Not built (see recipe.toml): _tkinter (no tcl/tk), _gdbm and _dbm (no dbm library), nis (no libnsl/libtirpc).
+# n/a keeps configure from finding the build machine's copies in /usr; _dbm is setup.py's own search, which the
+# empty --with-dbmliborder= turns off (patch 0002).
+export py_cv_module__tkinter=n/a py_cv_module__gdbm=n/a py_cv_module_nis=n/a
 
 configure_args=(
     --prefix="$PREFIX"
@@ -27,6 +28,7 @@ configure_args=(
     --with-tzpath="$PREFIX/share/zoneinfo"
     --with-openssl="$PREFIX"
     --disable-test-modules
+    --with-dbmliborder=
 )
 
 if [[ "${CONDA_BUILD_CROSS_COMPILATION:-0}" == 1 ]]; then

@@ -223,7 +223,8 @@ pub enum BuildError {
         /// `is not in the source tree (SRC_DIR)` or `leads outside the source tree`.
         reason: &'static str,
     },
-    /// The script installed nothing into `$PREFIX`.
+    /// The script installed nothing into `$PREFIX` although the recipe has sources (a recipe without sources may
+    /// be a metapackage).
     #[error("{name}: the build script installed no files into $PREFIX")]
     NoFiles {
         /// Package.
@@ -409,7 +410,9 @@ fn run_pipeline(
     let phase = enter(Phase::Package, log);
     let after = package::snapshot(&work.host_prefix)?;
     let files = package::new_files(&before, &after);
-    if files.is_empty() {
+    // A recipe without sources may be a metapackage (python_abi: no files, only metadata); one with sources that
+    // installs nothing has a broken script.
+    if files.is_empty() && !plan.rendered.sources.is_empty() {
         return Err(BuildError::NoFiles { name });
     }
     package::relocate(&work.host_prefix, &files)?;
