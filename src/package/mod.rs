@@ -158,6 +158,15 @@ pub enum PackageError {
         /// The second file with that name.
         path: PathBuf,
     },
+    /// A `.py` file holds the prefix (the installer rewrites it) but ships unchecked-hash bytecode, which the
+    /// interpreter would go on using with the build prefix in it.
+    #[error("{} holds the build prefix, but its bytecode {} is unchecked-hash: the installed module would keep the build prefix (compile that file with --invalidation-mode checked-hash, or ship no .pyc for it)", source_file.display(), bytecode.display())]
+    StaleBytecode {
+        /// The `.py` file, relative to the prefix.
+        source_file: PathBuf,
+        /// Its `.pyc`, relative to the prefix.
+        bytecode: PathBuf,
+    },
     /// Serialising a metadata file failed.
     #[error("failed to serialise {}", path.display())]
     Json {
@@ -319,6 +328,7 @@ pub fn write_conda(
 
     paths::stage_files(prefix, prefix_s, files, stage_path)?;
     let paths = paths_json(prefix, prefix_s, stage_path, files)?;
+    paths::check_bytecode(stage_path, &paths)?;
     info::write_info(stage_path, meta, &paths)?;
 
     // Absolute paths under the staging directory: write_conda_package panics on relative ones.

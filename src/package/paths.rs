@@ -32,6 +32,51 @@ pub fn is_bytecode(rel: &Path) -> bool {
     )
 }
 
+/// Refuses unchecked-hash bytecode (PEP 552 flags = 1) of a `.py` file that has a prefix placeholder: the
+/// installer rewrites the source, and the interpreter, which does not compare an unchecked `.pyc` with its source,
+/// would keep the build prefix. Checked-hash and timestamp bytecode is fine (it is seen to be stale and
+/// recompiled). `stage` holds the files of `paths`.
+///
+/// # Errors
+/// [`PackageError::StaleBytecode`] naming the first such pair; [`PackageError::Io`] when a `.pyc` cannot be read.
+pub fn check_bytecode(stage: &Path, paths: &PathsJson) -> Result<(), PackageError> {
+    for entry in &paths.paths {
+        let rel = &entry.relative_path;
+        if entry.prefix_placeholder.is_none() || rel.extension().is_none_or(|e| e != "py") {
+            continue;
+        }
+        let (Some(dir), Some(stem)) = (rel.parent(), rel.file_stem().and_then(|s| s.to_str()))
+        else {
+            continue;
+        };
+        let cache = dir.join("__pycache__");
+        for pyc in &paths.paths {
+            let candidate = &pyc.relative_path;
+            let name = candidate.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            let ours = candidate.parent() == Some(cache.as_path())
+                && name.starts_with(&format!("{stem}."))
+                && name.ends_with(".pyc");
+            if !ours || pyc.path_type != PathType::HardLink {
+                continue;
+            }
+            let path = stage.join(candidate);
+            let mut header = [0u8; 8];
+            use std::io::Read;
+            let read = fs_err::File::open(&path).and_then(|mut f| f.read_exact(&mut header));
+            if let Err(e) = read {
+                return Err(io_err("read", &path, e));
+            }
+            if header[4..8] == [1, 0, 0, 0] {
+                return Err(PackageError::StaleBytecode {
+                    source_file: rel.clone(),
+                    bytecode: candidate.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Copies (hardlinks when possible) `files` (relative to `prefix`) into `stage`. A symlink whose target is an
 /// absolute path inside `prefix` is recreated relative to its own directory, as conda-build does; one pointing
 /// at an absolute path outside the prefix is kept as is and reported with a warning (it will dangle or leak on
@@ -190,8 +235,10 @@ mod tests {
         let p = prefix.to_str().unwrap();
         let cache = prefix.join("lib/python3.11/__pycache__");
         fs_err::create_dir_all(&cache).unwrap();
-        let marshalled = format!("\u{a7}\r\r\n\0\0\0\0\u{fa}\x40\0\0\0{p}/lib/python3.11/os.py");
-        fs_err::write(cache.join("os.cpython-311.pyc"), &marshalled).unwrap();
+        // PEP 552 header (3.11's magic, flags 0 = timestamp), then a code object's file name.
+        let mut pyc = b"\xa7\x0d\x0d\x0a\0\0\0\0\xfa\x40\0\0\0".to_vec();
+        pyc.extend_from_slice(format!("{p}/lib/python3.11/os.py").as_bytes());
+        fs_err::write(cache.join("os.cpython-311.pyc"), &pyc).unwrap();
         fs_err::write(prefix.join("lib/python3.11/os.py"), format!("# {p}\n")).unwrap();
         let files = [
             PathBuf::from("lib/python3.11/__pycache__/os.cpython-311.pyc"),
@@ -204,6 +251,21 @@ mod tests {
             .map(|e| e.prefix_placeholder.as_ref().map(|x| x.file_mode))
             .collect();
         assert_eq!(modes, [None, Some(FileMode::Text)]);
+
+        // The .pyc above has flags 0 (timestamp): fine. As unchecked-hash (flags 1) it is refused.
+        check_bytecode(&prefix, &json).unwrap();
+        let mut unchecked = pyc;
+        unchecked[4..8].copy_from_slice(&[1, 0, 0, 0]);
+        fs_err::write(cache.join("os.cpython-311.pyc"), &unchecked).unwrap();
+        let err = check_bytecode(&prefix, &json).unwrap_err().to_string();
+        assert!(
+            err.contains("lib/python3.11/os.py holds the build prefix")
+                && err.contains("__pycache__/os.cpython-311.pyc is unchecked-hash"),
+            "{err}"
+        );
+        unchecked[4..8].copy_from_slice(&[3, 0, 0, 0]);
+        fs_err::write(cache.join("os.cpython-311.pyc"), &unchecked).unwrap();
+        check_bytecode(&prefix, &json).unwrap();
     }
 
     #[test]
