@@ -1,6 +1,6 @@
 //! The bootstrap chain end to end, from real upstream sources: thirteen C libraries, python 3.11 and python_abi,
-//! for linux-64 and (cross-compiled, python with archi's own linux-64 python) linux-aarch64. Slow: about half an
-//! hour on 2 cores.
+//! for linux-64 and (cross-compiled, python with archi's own linux-64 python) linux-aarch64. Slow: about 16
+//! minutes on 2 cores.
 //!
 //! 1. Seed the source cache with `scripts/seed-sources.sh` (the only step that reaches a registry: Debian's
 //!    archive, through apt).
