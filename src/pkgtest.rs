@@ -160,7 +160,14 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
     for spec in RenderedRecipe::package_specs(&req.test.requires) {
         specs.push(parse(spec)?);
     }
-    if needs_python(req) {
+    // conda-build's rule for `test/imports`: python joins the test environment unless the package is python or a
+    // test requirement already names it.
+    let names_python = specs.iter().any(|s| {
+        s.name
+            .as_exact()
+            .is_some_and(|n| n.as_normalized() == "python")
+    });
+    if !req.test.imports.is_empty() && !names_python {
         specs.push(parse("python")?);
     }
     let mut channels = vec![ChannelSource::from_dir(&test_channel).map_err(env_err)?];
@@ -246,18 +253,10 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
     Ok(())
 }
 
-/// Whether the test environment needs python added: the recipe lists imports, is not python itself, and its
-/// test requirements name no python.
-fn needs_python(req: &TestRequest) -> bool {
-    let named = RenderedRecipe::package_specs(&req.test.requires)
-        .any(|spec| spec.split([' ', '=', '<', '>', '!']).next() == Some("python"));
-    !req.test.imports.is_empty() && req.name != "python" && !named
-}
-
 /// One command per `[test] imports` entry, run with the test environment's own python (never one from the
 /// machine's PATH): `"$PREFIX/bin/python" -c 'import xml.etree.ElementTree'`. Names are dotted identifiers
 /// (checked at render), so they need no quoting beyond the single quotes.
-pub fn import_commands(imports: &[String]) -> Vec<String> {
+fn import_commands(imports: &[String]) -> Vec<String> {
     imports
         .iter()
         .map(|module| format!("\"$PREFIX/bin/python\" -c 'import {module}'"))
