@@ -201,8 +201,7 @@ pub fn python_minor(records: &[RepoDataRecord]) -> Option<String> {
 /// {multiarch}`, abiflags empty since 3.8): `_sysconfigdata__linux_aarch64-linux-gnu` for linux-aarch64.
 pub fn sysconfigdata_name(target: Subdir) -> Option<String> {
     let triplet = platform::gnu_triplet(target)?;
-    let machine = triplet.split('-').next()?;
-    Some(format!("_sysconfigdata__linux_{machine}-{triplet}"))
+    Some(format!("_sysconfigdata__linux_{triplet}"))
 }
 
 /// Whether the build is a cross build of a compiled python package: target differs from the build machine, the
