@@ -10,6 +10,7 @@
 mod depends;
 mod info;
 pub mod paths;
+pub mod python;
 mod relocate;
 #[cfg(test)]
 mod tests;
@@ -167,6 +168,14 @@ pub enum PackageError {
         /// Its `.pyc`, relative to the prefix.
         bytecode: PathBuf,
     },
+    /// A python package's files cannot be laid out as its recipe asks (noarch python, entry points).
+    #[error("{}{reason}", file.as_ref().map(|f| format!("{}: ", f.display())).unwrap_or_default())]
+    NoarchPython {
+        /// The file concerned, relative to the prefix, if one.
+        file: Option<PathBuf>,
+        /// What is wrong.
+        reason: String,
+    },
     /// Serialising a metadata file failed.
     #[error("failed to serialise {}", path.display())]
     Json {
@@ -217,6 +226,8 @@ pub struct PackageMetadata {
     pub subdir: Subdir,
     /// `noarch` kind (none, generic, python).
     pub noarch: NoArchType,
+    /// Console scripts (`name = module:function`), listed in `info/link.json` of a noarch python package.
+    pub entry_points: Vec<String>,
     /// Run requirements (match specs); written sorted to `index.json` `depends`.
     pub depends: Vec<String>,
     /// Run constraints (match specs); written sorted to `index.json` `constrains`, omitted when empty.

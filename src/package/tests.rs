@@ -302,6 +302,7 @@ fn metadata(recipe_dir: &Path, license: &Path) -> PackageMetadata {
         build_number: 0,
         subdir: Subdir::LinuxAarch64,
         noarch: NoArchType::none(),
+        entry_points: vec![],
         depends: vec!["zlib >=1.2".into(), "libgcc >=12".into()],
         constrains: vec![],
         license: Some("BSD-3-Clause".into()),
@@ -548,4 +549,25 @@ fn write_conda_rejects_pre_1980_epoch() {
         err,
         PackageError::TimestampOutOfRange { value: 0, .. }
     ));
+}
+
+#[test]
+fn noarch_python_link_json_lists_the_entry_points() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (prefix, files, mut meta) = demo_prefix(tmp.path());
+    meta.noarch = NoArchType::python();
+    meta.subdir = Subdir::NoArch;
+    meta.entry_points = vec!["conda = conda.cli.main_pip:main".into()];
+    let out = write_conda(&prefix, &files, &meta, &tmp.path().join("out")).unwrap();
+    let link: rattler_conda_types::package::LinkJson =
+        rattler_package_streaming::seek::read_package_file(&out).unwrap();
+    let rattler_conda_types::package::NoArchLinks::Python(links) = link.noarch else {
+        panic!("link.json is not noarch python");
+    };
+    assert_eq!(links.entry_points.len(), 1);
+    assert_eq!(links.entry_points[0].command, "conda");
+    assert_eq!(links.entry_points[0].module, "conda.cli.main_pip");
+    assert_eq!(links.entry_points[0].function, "main");
+    let index: IndexJson = rattler_package_streaming::seek::read_package_file(&out).unwrap();
+    assert_eq!(index.noarch, NoArchType::python());
 }

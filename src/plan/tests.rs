@@ -57,6 +57,7 @@ fn every_variable_the_script_sees_is_in_the_key_input() {
             recipe: "/recipes/demo".into(),
             home: "/work/h".into(),
             wrappers: Some("/work/w".into()),
+            cross_python: "/work/x".into(),
         };
         let seen: BTreeSet<String> = crate::build::script_env(&plan, &dirs, 3)
             .into_keys()
