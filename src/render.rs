@@ -52,7 +52,7 @@ pub enum Requirement {
 }
 
 /// A recipe with every value concrete (stage 1): what the store key hashes and `archi render` prints.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct RenderedRecipe {
     /// Package name.
     pub name: String,

@@ -251,3 +251,77 @@ fn python_vars(inputs: &ScriptInputs, dirs: &ScriptDirs) -> Vec<(&'static str, S
     vars.push(("PYO3_CROSS_PYTHON_IMPLEMENTATION", "CPython".into()));
     vars
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use rattler_conda_types::package::BuildString;
+    use rattler_conda_types::{NoArchType, PackageName, PackageRecord, Version};
+
+    use super::*;
+
+    fn python_record() -> RepoDataRecord {
+        RepoDataRecord {
+            package_record: PackageRecord::new(
+                PackageName::new_unchecked("python"),
+                Version::from_str("3.11.2").unwrap(),
+                BuildString::new_unchecked("h1234567_0".to_string()),
+            ),
+            identifier: "python-3.11.2-h1234567_0.conda".parse().unwrap(),
+            url: "https://example.invalid/python-3.11.2-h1234567_0.conda"
+                .parse()
+                .unwrap(),
+            channel: None,
+        }
+    }
+
+    fn vars(target: Subdir, noarch: NoArchType) -> BTreeMap<String, String> {
+        let rendered = RenderedRecipe {
+            noarch,
+            ..RenderedRecipe::default()
+        };
+        let host = [python_record()];
+        let toolchain = Toolchain::default();
+        let inputs = ScriptInputs {
+            rendered: &rendered,
+            target,
+            build: Subdir::Linux64,
+            toolchain: &toolchain,
+            build_machine_toolchain: &toolchain,
+            host_records: &host,
+            build_records: &host,
+            pins_script_env: &BTreeMap::new(),
+        };
+        keyed(&inputs, &ScriptDirs::placeholders())
+    }
+
+    #[test]
+    fn native_python_builds_run_the_host_python() {
+        let v = vars(Subdir::Linux64, NoArchType::none());
+        assert_eq!(v["PYTHON"], "${PREFIX}/bin/python");
+        assert_eq!(v["SP_DIR"], "${PREFIX}/lib/python3.11/site-packages");
+        assert_eq!(v["STDLIB_DIR"], "${PREFIX}/lib/python3.11");
+        assert_eq!(v["PY_VER"], "3.11");
+        assert_eq!(v["PIP_NO_INDEX"], "1");
+        assert!(!v.contains_key("_PYTHON_SYSCONFIGDATA_NAME") && !v.contains_key("PIP_PREFIX"));
+    }
+
+    #[test]
+    fn cross_python_builds_run_the_build_python_against_the_targets_sysconfigdata() {
+        let v = vars(Subdir::LinuxAarch64, NoArchType::none());
+        assert_eq!(v["PYTHON"], "${BUILD_PREFIX}/bin/python");
+        assert_eq!(
+            v["_PYTHON_SYSCONFIGDATA_NAME"],
+            "_sysconfigdata__linux_aarch64-linux-gnu"
+        );
+        assert_eq!(v["_PYTHON_HOST_PLATFORM"], "linux-aarch64");
+        assert_eq!(v["PYTHONPATH"], "${ARCHI_CROSS_PYTHON}");
+        assert_eq!(v["PIP_PREFIX"], "${PREFIX}");
+        assert_eq!(v["PYO3_CROSS_LIB_DIR"], "${PREFIX}/lib");
+        assert_eq!(v["SP_DIR"], "${PREFIX}/lib/python3.11/site-packages");
+        // A noarch package is built once, natively, whatever the target.
+        let noarch = vars(Subdir::LinuxAarch64, NoArchType::python());
+        assert_eq!(noarch["PYTHON"], "${PREFIX}/bin/python");
+    }
+}
