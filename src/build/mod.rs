@@ -434,6 +434,7 @@ fn run_pipeline(
     if files.is_empty() && !plan.rendered.sources.is_empty() {
         return Err(BuildError::NoFiles { name });
     }
+    package::check_elf_machines(&work.host_prefix, &files, plan.subdir())?;
     package::relocate(&work.host_prefix, &files)?;
     let license_files = license_files(plan, work)?;
     let mut meta = package_metadata(ctx, shop, plan, work, &files);

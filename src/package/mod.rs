@@ -24,7 +24,7 @@ use rattler_conda_types::{NoArchType, PackageName, Subdir, VersionWithSource};
 
 use crate::fsutil;
 
-pub use depends::{depends, is_elf, run_exports_of, DependsInput};
+pub use depends::{depends, elf_machine_of, is_elf, run_exports_of, DependsInput};
 pub use info::index_json;
 pub use paths::{paths_json, prefix_mode, relative_link_target};
 pub use relocate::{relocate, relocate_runpath};
@@ -176,6 +176,19 @@ pub enum PackageError {
         /// What is wrong.
         reason: String,
     },
+    /// An ELF file is for another machine than the package's platform (a build-machine object in a cross build),
+    /// or a noarch package holds an ELF file.
+    #[error("{}: ELF machine {found} does not belong in a package for {subdir} (expected {})", file.display(), expected.map(|m| m.to_string()).unwrap_or_else(|| "no ELF files at all".into()))]
+    ForeignElf {
+        /// The file, relative to the prefix.
+        file: PathBuf,
+        /// Its `e_machine`.
+        found: u16,
+        /// The platform's `e_machine`; `None` for noarch.
+        expected: Option<u16>,
+        /// The package's subdir.
+        subdir: String,
+    },
     /// Serialising a metadata file failed.
     #[error("failed to serialise {}", path.display())]
     Json {
@@ -265,6 +278,38 @@ pub struct RelocationReport {
     pub rpaths_rewritten: Vec<(PathBuf, String, String)>,
     /// Regular files that still contain the prefix after relocation, and how an installer must replace it.
     pub prefix_files: Vec<(PathBuf, FileMode)>,
+}
+
+/// Checks that every ELF file among `files` (relative to `prefix`, symlinks not followed) is for `subdir`'s machine,
+/// and that a noarch package has none: a cross build that leaves a build-machine object in the package fails here,
+/// not on the user's machine.
+///
+/// # Errors
+/// [`PackageError::ForeignElf`] naming the first such file.
+pub fn check_elf_machines(
+    prefix: &Path,
+    files: &[PathBuf],
+    subdir: Subdir,
+) -> Result<(), PackageError> {
+    let expected = crate::platform::elf_machine(subdir);
+    for file in files {
+        let path = prefix.join(file);
+        if !fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let Some(found) = elf_machine_of(&path) else {
+            continue;
+        };
+        if Some(found) != expected {
+            return Err(PackageError::ForeignElf {
+                file: file.clone(),
+                found,
+                expected,
+                subdir: subdir.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Relative paths (to `prefix`) of every file and symlink under `prefix` (directories excluded, symlinks not
