@@ -7,8 +7,8 @@
 # 1. Read every `[[source]]` of recipes/*/recipe.toml whose note is exactly
 #    `note = "pip download --no-deps --no-binary :all: NAME==VERSION"`, with its `file_name` and `sha256`.
 # 2. Fetch the missing ones with that pip command into $ARCHI_DOWNLOADS (default ~/.cache/archi/downloads).
-#    Files already there with the recipe's sha256 are not fetched again; a file whose sha256 differs from the
-#    recipe's is an error (nothing is added).
+#    Files already there with the recipe's sha256 are not fetched again; one with another sha256 is fetched again,
+#    and a fetched file whose sha256 differs from the recipe's is an error (nothing is added).
 # 3. `archi source add` every sdist (the store comes from ARCHI_STORE, as archi reads it).
 #    --download-only stops after step 2 and prints the files.
 #
@@ -19,7 +19,7 @@
 # PYTHON (the python whose pip runs, default python3).
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DOWNLOADS="${ARCHI_DOWNLOADS:-$HOME/.cache/archi/downloads}"
 ARCHI_BIN="${ARCHI:-archi}"
 PYTHON_BIN="${PYTHON:-python3}"
@@ -61,7 +61,7 @@ pip_sources() {
                     printf "%s: a pip-download source needs file_name and sha256\n", FILENAME > "/dev/stderr"
                     bad = 1
                 } else {
-                    print FILENAME, file, sum, substr(note, length(prefix) + 1)
+                    printf "%s\t%s\t%s\t%s\n", FILENAME, file, sum, substr(note, length(prefix) + 1)
                 }
             }
             insrc = 0; file = ""; sum = ""; note = ""
@@ -78,8 +78,8 @@ pip_sources() {
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 shopt -s nullglob
-recipes=(recipes/*/recipe.toml)
-((${#recipes[@]} > 0)) || die "no recipes/*/recipe.toml under $PWD"
+recipes=("$ROOT"/recipes/*/recipe.toml)
+((${#recipes[@]} > 0)) || die "no recipes/*/recipe.toml under $ROOT"
 listing=$(pip_sources "${recipes[@]}") || die "malformed pip-download sources (see above)"
 [[ -n "$listing" ]] || die "no recipe names a source with note = \"${NOTE_PREFIX}NAME==VERSION\""
 
@@ -88,21 +88,23 @@ DOWNLOADS=$(cd "$DOWNLOADS" && pwd)
 
 declare -A expected=() requirement=()
 declare -a order=() fetch=()
-while read -r recipe file sum req; do
+while IFS=$'\t' read -r recipe file sum req; do
     [[ "$file" != */* && "$req" =~ ^[A-Za-z0-9._-]+==[A-Za-z0-9.+!_-]+$ ]] ||
-        die "$recipe: bad file_name '$file' or requirement '$req'"
+        die "${recipe#"$ROOT"/}: bad file_name '$file' or requirement '$req'"
     if [[ -n "${expected[$file]:-}" ]]; then
-        [[ "${expected[$file]}" == "$sum" ]] || die "$recipe: $file has sha256 $sum here and ${expected[$file]} elsewhere"
+        [[ "${expected[$file]}" == "$sum" ]] || die "${recipe#"$ROOT"/}: $file has sha256 $sum here and ${expected[$file]} elsewhere"
         continue
     fi
     expected[$file]=$sum
     requirement[$file]=$req
     order+=("$file")
-    if [[ -f "$DOWNLOADS/$file" ]]; then
-        [[ "$(sha256_of "$DOWNLOADS/$file")" == "$sum" ]] ||
-            die "$DOWNLOADS/$file exists with a sha256 other than $recipe's $sum (remove it to fetch it again)"
+    if [[ -f "$DOWNLOADS/$file" && "$(sha256_of "$DOWNLOADS/$file")" == "$sum" ]]; then
         log "$file already present"
     else
+        if [[ -f "$DOWNLOADS/$file" ]]; then
+            log "$file: sha256 differs from ${recipe#"$ROOT"/}'s, fetching it again"
+            rm -f "$DOWNLOADS/$file"
+        fi
         fetch+=("$req")
     fi
 done <<< "$listing"
