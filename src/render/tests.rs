@@ -20,6 +20,7 @@ fn tools() -> BTreeMap<String, ToolSpec> {
         program: "make".into(),
         apt: "make".into(),
         binutils_prefix: None,
+        rust_target: None,
     };
     BTreeMap::from([("make".to_string(), make)])
 }
