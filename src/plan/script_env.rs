@@ -167,7 +167,7 @@ pub fn keyed(inputs: &ScriptInputs, dirs: &ScriptDirs) -> BTreeMap<String, Strin
     }
     if inputs.toolchain.rust.is_some() {
         // cargo's home in the work directory, never the user's: the source replacement to the vendored crates
-        // is written there (crate::source::cargo_config), and nothing reaches the network.
+        // is written there (crate::source::write_cargo_config), and nothing reaches the network.
         set("CARGO_HOME", format!("{}/.cargo", dirs.home));
         set("CARGO_NET_OFFLINE", "true".into());
     }
