@@ -1,7 +1,7 @@
 //! `compiler('rust')` and `cargo_vendor` sources through the real binary: a tiny Rust program with one real crate
 //! dependency (tests/data/rust/hello-rs, `itoa` from its Cargo.lock) has its crates vendored by `archi source
 //! vendor` (the only step that uses the network, through cargo's own client), then builds offline for linux-64
-//! and, cross, for linux-aarch64; the tests run it (under qemu-aarch64 for linux-aarch64) and check the ELF
+//! and, cross, for linux-aarch64 (its build script compiled and run for the build machine); the tests run it (under qemu-aarch64 for linux-aarch64) and check the ELF
 //! machine of the binary. A build whose crates are not vendored fails fast with cargo's offline error, and one
 //! whose vendored tree is not in the cache says to run `archi source vendor`.
 
@@ -50,14 +50,14 @@ build = ["{{{{ compiler('rust') }}}}"]
 [test]
 commands = [
   "test \"$(od -An -tx1 -j18 -N2 $PREFIX/bin/hello-rs | tr -d ' ')\" = {{{{ elf_machine }}}}",
-  "hello-rs 42 > out && cat out && grep -qx 'hello-rs: 42 on {{{{ arch }}}}' out",
+  "hello-rs 42 > out && cat out && grep -qx 'hello-rs: 42 on {{{{ arch }}}} (build script: {{{{ rust_target }}}})' out",
 ]
 "#
     );
     let dir = ws.recipe(name, &toml);
     let fixture = common::repo().join("tests/data/rust/hello-rs");
     let dest = dir.join("hello-rs");
-    for rel in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
+    for rel in ["Cargo.toml", "Cargo.lock", "build.rs", "src/main.rs"] {
         let to = dest.join(rel);
         fs_err::create_dir_all(to.parent().unwrap()).unwrap();
         fs_err::copy(fixture.join(rel), &to).unwrap();
@@ -147,8 +147,15 @@ fn vendored_rust_program_builds_offline_for_linux_64_and_linux_aarch64() {
     }
     // The tests ran (the binary printed its architecture), under qemu-aarch64 for linux-aarch64.
     let logs = logs(ws.path());
-    assert!(logs.contains("hello-rs: 42 on x86_64"), "{logs}");
-    assert!(logs.contains("hello-rs: 42 on aarch64"), "{logs}");
+    // The build script ran on the build machine in both builds and saw the target.
+    assert!(
+        logs.contains("hello-rs: 42 on x86_64 (build script: x86_64-unknown-linux-gnu)"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("hello-rs: 42 on aarch64 (build script: aarch64-unknown-linux-gnu)"),
+        "{logs}"
+    );
     // The crate really came from the vendored tree.
     assert!(logs.contains("Compiling itoa v1."), "{logs}");
 }

@@ -189,6 +189,18 @@ fn compiler_rust_brings_cargo_its_target_linker_and_a_private_offline_cargo_home
             "the linker is the target's C compiler"
         );
         assert_eq!(vars["CARGO_HOME"], "/work/h/.cargo");
+        if target == Subdir::LinuxAarch64 {
+            // Build scripts and proc macros are the build machine's: linked and compiled by its own compiler.
+            let host_linker = &vars["CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER"];
+            assert!(
+                host_linker.ends_with("x86_64-linux-gnu-gcc"),
+                "{host_linker}"
+            );
+            assert_eq!(&vars["CC_x86_64_unknown_linux_gnu"], host_linker);
+            assert_eq!(&vars["CC_FOR_BUILD"], host_linker);
+        } else {
+            assert!(!vars.contains_key("CC_x86_64_unknown_linux_gnu"));
+        }
         assert_eq!(vars["CARGO_NET_OFFLINE"], "true");
         let rust = plan.toolchain.rust.as_ref().unwrap();
         assert_eq!(vars["CARGO"], rust.cargo.path.display().to_string());

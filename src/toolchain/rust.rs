@@ -135,6 +135,27 @@ pub fn env_vars(
     vars
 }
 
+/// In a cross build, what cargo and the `cc` crate need for the build machine's own artifacts (build scripts,
+/// proc macros and the C they compile), from `build` (the build machine's toolchain, with `rust`):
+/// `CARGO_TARGET_<BUILD TRIPLE>_LINKER` and the `cc` crate's `CC_<build_triple>` / `CXX_<build_triple>` (its
+/// per-target spelling: `-` as `_`, lower case) = the build machine's compilers, so that `CC` (the target's) is
+/// never used for them. Empty when `build` has no Rust toolchain (native builds).
+pub fn build_machine_vars(build: &super::Toolchain) -> Vec<(String, String)> {
+    let Some(rust) = &build.rust else {
+        return Vec::new();
+    };
+    let mut vars = Vec::new();
+    let cc_triple = rust.target.replace(['-', '.'], "_");
+    if let Some(c) = build.tools.get("c") {
+        vars.push((linker_var(&rust.target), c.path.display().to_string()));
+        vars.push((format!("CC_{cc_triple}"), c.path.display().to_string()));
+    }
+    if let Some(cxx) = build.tools.get("cxx") {
+        vars.push((format!("CXX_{cc_triple}"), cxx.path.display().to_string()));
+    }
+    vars
+}
+
 /// `CARGO_TARGET_<TRIPLE>_LINKER` for a target triple, as cargo spells the variable: upper case, `-` and `.` as
 /// `_` (`aarch64-unknown-linux-gnu` → `CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER`).
 pub fn linker_var(target: &str) -> String {
