@@ -26,6 +26,9 @@ test "$CARGO_NET_OFFLINE" = true
 test "$CARGO_BUILD_TARGET" = "{{ rust_target }}"
 linker_var="CARGO_TARGET_$(echo "$CARGO_BUILD_TARGET" | tr a-z- A-Z_)_LINKER"
 test "${!linker_var}" = "$CC"
+# cargo joins the run's jobserver: it says so when told `-j` (as `cargo fetch` tells itself).
+cargo fetch --locked 2>&1 | tee fetch.log
+grep -q "configured with an external jobserver" fetch.log
 cargo install --locked --path . --root "$PREFIX" --no-track
 "#;
     let toml = format!(
