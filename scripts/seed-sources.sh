@@ -11,7 +11,8 @@
 # 2. Ask apt which *.orig.tar.* files each source package has (name and sha256), and fetch the missing ones with
 #    `apt-get source --download-only` into $ARCHI_DOWNLOADS (default ~/.cache/archi/downloads). Files already
 #    there with the right sha256 are not fetched again.
-# 3. `archi source add` every orig tarball (the store comes from ARCHI_STORE, as archi reads it).
+# 3. `archi source add` every orig tarball and the sources kept in tests/data/sources/ (conda 23.9.0, which no
+#    registry serves); the store comes from ARCHI_STORE, as archi reads it.
 #    --download-only stops after step 2.
 #
 # Environment: ARCHI (the archi program, default "archi"), ARCHI_DOWNLOADS, ARCHI_STORE.
@@ -216,6 +217,11 @@ if [[ $add_to_archi == 0 ]]; then
     exit 0
 fi
 command -v "$ARCHI_BIN" > /dev/null || die "archi program '$ARCHI_BIN' not found (set ARCHI=/path/to/archi)"
+# Sources no registry serves, kept in the repository (conda 23.9.0: `git archive` of its tag without tests/).
+REPO_SOURCES="$(cd "$(dirname "$0")/.." && pwd)/tests/data/sources"
+for file in "$REPO_SOURCES"/*.tar.*; do
+    [[ -f "$file" ]] && files+=("$file")
+done
 log "adding to the source cache: $ARCHI_BIN source add (${#files[@]} files)"
 "$ARCHI_BIN" source add "${files[@]}"
 log "done"

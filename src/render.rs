@@ -52,7 +52,7 @@ pub enum Requirement {
 }
 
 /// A recipe with every value concrete (stage 1): what the store key hashes and `archi render` prints.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct RenderedRecipe {
     /// Package name.
     pub name: String,
@@ -70,6 +70,10 @@ pub struct RenderedRecipe {
     pub build_string: Option<String>,
     /// `generic` / `python` / none.
     pub noarch: NoArchType,
+    /// `[build] entry_points`, each `name = module:function` (checked by [`checks::entry_point`]). Left out of the
+    /// key's JSON when empty, so that recipes without them keep their keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entry_points: Vec<String>,
     /// Whether the recipe is skipped on this platform.
     pub skip: bool,
     /// Extra script variables.
@@ -341,6 +345,14 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
     if let (Some(template), Some(text)) = (&raw.build.script, &script) {
         r.layout_only(template, "the build script", text)?;
     }
+    let mut entry_points = Vec::new();
+    for template in &raw.build.entry_points {
+        let text = r.render(template)?;
+        if let Some(reason) = checks::entry_point(&text) {
+            return Err(r.invalid(template, format!("build.entry_points: {reason}")));
+        }
+        entry_points.push(text);
+    }
 
     let mut variant: BTreeMap<String, String> = r
         .used_pins
@@ -357,6 +369,7 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         script,
         build_string,
         noarch,
+        entry_points,
         skip,
         script_env,
         requirements,

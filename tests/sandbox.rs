@@ -227,7 +227,14 @@ fn killing_archi_kills_the_script(sandbox: bool) {
         );
         std::thread::sleep(Duration::from_millis(20));
     };
-    let running = processes_with(&token);
+    // `started` is touched before the script's own `sleep` is exec'd: wait (bounded) until both sleeps exist.
+    let running = loop {
+        let running = processes_with(&token);
+        if running.len() == 2 || started.elapsed() > Duration::from_secs(60) {
+            break running;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert_eq!(running.len(), 2, "both sleeps run: {running:?}");
     let background: u32 = fs_err::read_to_string(script_home.join("background.pid"))
         .unwrap()

@@ -404,6 +404,9 @@ fn run_pipeline(
 
     let phase = enter(Phase::Script, log);
     let dirs = work.script_dirs(plan)?;
+    if crate::plan::script_env::is_cross_python(&plan.script_inputs()) {
+        stage_cross_python(plan, work, &dirs)?;
+    }
     let vars = script_env(plan, &dirs, hooks.cpu_count);
     let script_seconds = script::run(plan, &vars, work, hooks, opts.isolation.policy(), &log.path)?;
     log.line(&format!("script ran {script_seconds:.1} s"));
@@ -412,11 +415,28 @@ fn run_pipeline(
     let phase = enter(Phase::Package, log);
     let after = package::snapshot(&work.host_prefix)?;
     let files = package::new_files(&before, &after);
+    let py_ver = crate::plan::script_env::python_minor(&plan.host_records);
+    let layout = if rendered.noarch.is_python() {
+        package::python::Layout::NoarchPython
+    } else {
+        package::python::Layout::InPlace
+    };
+    let files = package::python::postprocess(
+        &work.host_prefix,
+        files,
+        &package::python::PythonPackage {
+            layout,
+            entry_points: &rendered.entry_points,
+            py_ver: py_ver.as_deref(),
+            build_prefix: &work.build_prefix,
+        },
+    )?;
     // A recipe without sources may be a metapackage (python_abi: no files, only metadata); one with sources that
     // installs nothing has a broken script.
     if files.is_empty() && !plan.rendered.sources.is_empty() {
         return Err(BuildError::NoFiles { name });
     }
+    package::check_elf_machines(&work.host_prefix, &files, plan.subdir())?;
     package::relocate(&work.host_prefix, &files)?;
     let license_files = license_files(plan, work)?;
     let mut meta = package_metadata(ctx, shop, plan, work, &files);
@@ -431,7 +451,7 @@ fn run_pipeline(
             plan.target_platform
         );
     }
-    if run_tests && !rendered.test.commands.is_empty() {
+    if run_tests && !(rendered.test.commands.is_empty() && rendered.test.imports.is_empty()) {
         let _phase = enter(Phase::Test, log);
         let section = ctx.workspace.platform(plan.target_platform);
         let glibc = ctx.glibc_for(plan.target_platform);
@@ -483,6 +503,26 @@ fn run_pipeline(
         },
     )?;
     Ok((entry, script_seconds))
+}
+
+/// Copies the target python's `_sysconfigdata_*.py` from the host prefix into `dirs.cross_python`, the only
+/// directory on the build python's `PYTHONPATH` in a cross build (the target's standard library must not shadow
+/// the build python's).
+fn stage_cross_python(plan: &Plan, work: &WorkDir, dirs: &ScriptDirs) -> Result<(), BuildError> {
+    let py_ver = crate::plan::script_env::python_minor(&plan.host_records).unwrap_or_default();
+    let name =
+        crate::plan::script_env::sysconfigdata_name(plan.target_platform).unwrap_or_default();
+    let from = work
+        .host_prefix
+        .join(format!("lib/python{py_ver}/{name}.py"));
+    let dir = PathBuf::from(&dirs.cross_python);
+    fs_err::create_dir_all(&dir).map_err(io_err("creating the cross-python directory", &dir))?;
+    let to = dir.join(format!("{name}.py"));
+    fs_err::copy(&from, &to).map_err(io_err(
+        "copying the target python's _sysconfigdata (is the host python built for the target?)",
+        &from,
+    ))?;
+    Ok(())
 }
 
 /// The recipe's license files resolved in `SRC_DIR` (symlinks followed, which must stay inside it).
@@ -556,6 +596,7 @@ fn package_metadata(
         build_number: r.build_number,
         subdir: plan.subdir(),
         noarch: r.noarch,
+        entry_points: r.entry_points.clone(),
         depends,
         constrains: r.requirements.run_constraints.clone(),
         license: about_str("license"),
@@ -661,6 +702,7 @@ impl WorkDir {
             recipe: plan.recipe_dir.display().to_string(),
             home: self.home.display().to_string(),
             wrappers: Some(self.wrappers.display().to_string()),
+            cross_python: self.root.join("cross-python").display().to_string(),
         })
     }
 }

@@ -107,29 +107,51 @@ pub fn run(
     if status.success() {
         return Ok(seconds);
     }
+    let text = fs_err::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(DENIAL_LINES)..].join("\n");
+    if let Some(requirement) = pip_index_miss(&tail) {
+        return Err(BuildError::Script {
+            name: plan.rendered.name.clone(),
+            status: status.to_string(),
+            sandboxed: format!(
+                ": pip looked for `{requirement}` in a package index, and builds have none (no network, \
+                 PIP_NO_INDEX=1)"
+            ),
+            help: Some(format!(
+                "put what the build needs in the recipe's requirements (host; and build, for a cross build) and \
+                 install with `$PYTHON -m pip install . --no-deps --no-build-isolation --no-index`; `{requirement}` \
+                 must then come from a recipe or a channel"
+            )),
+        });
+    }
     let (sandboxed, help) = match sandbox {
         None => (None, None),
-        Some(policy) => {
-            let text = fs_err::read_to_string(log).unwrap_or_default();
-            let lines: Vec<&str> = text.lines().collect();
-            let tail = lines[lines.len().saturating_sub(DENIAL_LINES)..].join("\n");
-            match sandbox::denial(policy, &work.root, &tail) {
-                Some(denial) => (
-                    Some(format!(" in the sandbox, which stopped {denial}")),
-                    Some(
-                        "if the build needs this, run it with `archi build --no-sandbox`"
-                            .to_string(),
-                    ),
-                ),
-                None => (Some(" in the sandbox".to_string()), None),
-            }
-        }
+        Some(policy) => match sandbox::denial(policy, &work.root, &tail) {
+            Some(denial) => (
+                Some(format!(" in the sandbox, which stopped {denial}")),
+                Some("if the build needs this, run it with `archi build --no-sandbox`".to_string()),
+            ),
+            None => (Some(" in the sandbox".to_string()), None),
+        },
     };
     Err(BuildError::Script {
         name: plan.rendered.name.clone(),
         status: status.to_string(),
         sandboxed: sandboxed.unwrap_or_default(),
         help,
+    })
+}
+
+/// The requirement pip could not find in a package index, from its last lines in a failed script's log
+/// (`ERROR: No matching distribution found for setuptools>=40.8.0`, pip 20 and later), or `None`.
+pub fn pip_index_miss(log_tail: &str) -> Option<String> {
+    const MARK: &str = "No matching distribution found for ";
+    log_tail.lines().rev().find_map(|line| {
+        let at = line.find(MARK)?;
+        let requirement = line[at + MARK.len()..].trim();
+        let requirement: String = requirement.chars().take(120).collect();
+        (!requirement.is_empty()).then_some(requirement)
     })
 }
 
@@ -153,4 +175,18 @@ fn read_dirs(plan: &Plan) -> Vec<std::path::PathBuf> {
         }
     }
     dirs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pip_index_miss;
+
+    #[test]
+    fn pip_index_miss_names_the_requirement() {
+        let tail = "Processing ./src\n  ERROR: Could not find a version that satisfies the requirement \
+                    setuptools>=40.8.0 (from versions: none)\nERROR: No matching distribution found for \
+                    setuptools>=40.8.0\n";
+        assert_eq!(pip_index_miss(tail).as_deref(), Some("setuptools>=40.8.0"));
+        assert_eq!(pip_index_miss("make: *** [all] Error 2"), None);
+    }
 }

@@ -102,6 +102,24 @@ pub fn is_elf(path: &Path) -> bool {
         .unwrap_or(false)
 }
 
+/// The ELF machine number (`e_machine`) of the file at `path`, or `None` when it is not an ELF file (or too short
+/// to say). Reads only the 20-byte header; both byte orders.
+pub fn elf_machine_of(path: &Path) -> Option<u16> {
+    use std::io::Read;
+    let mut header = [0u8; 20];
+    fs_err::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut header))
+        .ok()?;
+    if header[..4] != *b"\x7fELF" {
+        return None;
+    }
+    let bytes = [header[18], header[19]];
+    Some(match header[5] {
+        2 => u16::from_be_bytes(bytes),
+        _ => u16::from_le_bytes(bytes),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -128,7 +128,10 @@ pub fn write_info(
     if meta.noarch.is_python() {
         write_json(
             &info.join("link.json"),
-            &json!({"noarch": {"type": "python"}, "package_metadata_version": 1}),
+            &json!({
+                "noarch": {"entry_points": meta.entry_points, "type": "python"},
+                "package_metadata_version": 1
+            }),
         )?;
     }
 

@@ -10,6 +10,7 @@
 mod depends;
 mod info;
 pub mod paths;
+pub mod python;
 mod relocate;
 #[cfg(test)]
 mod tests;
@@ -23,7 +24,7 @@ use rattler_conda_types::{NoArchType, PackageName, Subdir, VersionWithSource};
 
 use crate::fsutil;
 
-pub use depends::{depends, is_elf, run_exports_of, DependsInput};
+pub use depends::{depends, elf_machine_of, is_elf, run_exports_of, DependsInput};
 pub use info::index_json;
 pub use paths::{paths_json, prefix_mode, relative_link_target};
 pub use relocate::{relocate, relocate_runpath};
@@ -167,6 +168,27 @@ pub enum PackageError {
         /// Its `.pyc`, relative to the prefix.
         bytecode: PathBuf,
     },
+    /// A python package's files cannot be laid out as its recipe asks (noarch python, entry points).
+    #[error("{}{reason}", file.as_ref().map(|f| format!("{}: ", f.display())).unwrap_or_default())]
+    NoarchPython {
+        /// The file concerned, relative to the prefix, if one.
+        file: Option<PathBuf>,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An ELF file is for another machine than the package's platform (a build-machine object in a cross build),
+    /// or a noarch package holds an ELF file.
+    #[error("{}: ELF machine {found} does not belong in a package for {subdir} (expected {})", file.display(), expected.map(|m| m.to_string()).unwrap_or_else(|| "no ELF files at all".into()))]
+    ForeignElf {
+        /// The file, relative to the prefix.
+        file: PathBuf,
+        /// Its `e_machine`.
+        found: u16,
+        /// The platform's `e_machine`; `None` for noarch.
+        expected: Option<u16>,
+        /// The package's subdir.
+        subdir: String,
+    },
     /// Serialising a metadata file failed.
     #[error("failed to serialise {}", path.display())]
     Json {
@@ -217,6 +239,8 @@ pub struct PackageMetadata {
     pub subdir: Subdir,
     /// `noarch` kind (none, generic, python).
     pub noarch: NoArchType,
+    /// Console scripts (`name = module:function`), listed in `info/link.json` of a noarch python package.
+    pub entry_points: Vec<String>,
     /// Run requirements (match specs); written sorted to `index.json` `depends`.
     pub depends: Vec<String>,
     /// Run constraints (match specs); written sorted to `index.json` `constrains`, omitted when empty.
@@ -254,6 +278,38 @@ pub struct RelocationReport {
     pub rpaths_rewritten: Vec<(PathBuf, String, String)>,
     /// Regular files that still contain the prefix after relocation, and how an installer must replace it.
     pub prefix_files: Vec<(PathBuf, FileMode)>,
+}
+
+/// Checks that every ELF file among `files` (relative to `prefix`, symlinks not followed) is for `subdir`'s machine,
+/// and that a noarch package has none: a cross build that leaves a build-machine object in the package fails here,
+/// not on the user's machine.
+///
+/// # Errors
+/// [`PackageError::ForeignElf`] naming the first such file.
+pub fn check_elf_machines(
+    prefix: &Path,
+    files: &[PathBuf],
+    subdir: Subdir,
+) -> Result<(), PackageError> {
+    let expected = crate::platform::elf_machine(subdir);
+    for file in files {
+        let path = prefix.join(file);
+        if !fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            continue;
+        }
+        let Some(found) = elf_machine_of(&path) else {
+            continue;
+        };
+        if Some(found) != expected {
+            return Err(PackageError::ForeignElf {
+                file: file.clone(),
+                found,
+                expected,
+                subdir: subdir.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Relative paths (to `prefix`) of every file and symlink under `prefix` (directories excluded, symlinks not

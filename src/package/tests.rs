@@ -302,6 +302,7 @@ fn metadata(recipe_dir: &Path, license: &Path) -> PackageMetadata {
         build_number: 0,
         subdir: Subdir::LinuxAarch64,
         noarch: NoArchType::none(),
+        entry_points: vec![],
         depends: vec!["zlib >=1.2".into(), "libgcc >=12".into()],
         constrains: vec![],
         license: Some("BSD-3-Clause".into()),
@@ -548,4 +549,51 @@ fn write_conda_rejects_pre_1980_epoch() {
         err,
         PackageError::TimestampOutOfRange { value: 0, .. }
     ));
+}
+
+#[test]
+fn noarch_python_link_json_lists_the_entry_points() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (prefix, files, mut meta) = demo_prefix(tmp.path());
+    meta.noarch = NoArchType::python();
+    meta.subdir = Subdir::NoArch;
+    meta.entry_points = vec!["conda = conda.cli.main_pip:main".into()];
+    let out = write_conda(&prefix, &files, &meta, &tmp.path().join("out")).unwrap();
+    let link: rattler_conda_types::package::LinkJson =
+        rattler_package_streaming::seek::read_package_file(&out).unwrap();
+    let rattler_conda_types::package::NoArchLinks::Python(links) = link.noarch else {
+        panic!("link.json is not noarch python");
+    };
+    assert_eq!(links.entry_points.len(), 1);
+    assert_eq!(links.entry_points[0].command, "conda");
+    assert_eq!(links.entry_points[0].module, "conda.cli.main_pip");
+    assert_eq!(links.entry_points[0].function, "main");
+    let index: IndexJson = rattler_package_streaming::seek::read_package_file(&out).unwrap();
+    assert_eq!(index.noarch, NoArchType::python());
+}
+
+#[test]
+fn elf_files_must_be_for_the_packages_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let prefix = tmp.path();
+    // 20-byte ELF headers: little-endian x86-64 (62) and AArch64 (183), and a text file.
+    let header = |machine: u16| {
+        let mut h = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0".to_vec();
+        h.extend_from_slice(&machine.to_le_bytes());
+        h
+    };
+    fs_err::create_dir_all(prefix.join("lib")).unwrap();
+    fs_err::write(prefix.join("lib/a.so"), header(183)).unwrap();
+    fs_err::write(prefix.join("lib/x.so"), header(62)).unwrap();
+    fs_err::write(prefix.join("lib/t.txt"), "text").unwrap();
+    let a = [PathBuf::from("lib/a.so"), PathBuf::from("lib/t.txt")];
+    check_elf_machines(prefix, &a, Subdir::LinuxAarch64).unwrap();
+    let mixed = [PathBuf::from("lib/a.so"), PathBuf::from("lib/x.so")];
+    let err = check_elf_machines(prefix, &mixed, Subdir::LinuxAarch64).unwrap_err();
+    assert!(
+        matches!(&err, PackageError::ForeignElf { file, found: 62, expected: Some(183), .. } if file == Path::new("lib/x.so")),
+        "{err}"
+    );
+    let err = check_elf_machines(prefix, &a, Subdir::NoArch).unwrap_err();
+    assert!(err.to_string().contains("no ELF files at all"), "{err}");
 }

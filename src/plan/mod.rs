@@ -88,6 +88,7 @@ impl Plan {
             toolchain: &self.toolchain,
             build_machine_toolchain: &self.build_machine_toolchain,
             host_records: &self.host_records,
+            build_records: &self.build_records,
             pins_script_env: &self.pins_script_env,
         }
     }
@@ -198,6 +199,24 @@ pub enum PlanError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Confined(#[from] confine::ConfineError),
+    /// A cross build with python in host needs the same python minor version in build: the build machine's python
+    /// runs pip and setuptools against the target's `_sysconfigdata`.
+    #[error(
+        "{name} for {target}: python {host} is in the host environment but {}: a cross build runs the build \
+         machine's python (add `python` and the python packages the build imports to \
+         [target.{target}.requirements] build)",
+        match build { Some(v) => format!("the build environment has python {v}"), None => "the build environment has no python".to_string() }
+    )]
+    CrossPython {
+        /// The package.
+        name: String,
+        /// The target platform.
+        target: Subdir,
+        /// python's `major.minor` in host.
+        host: String,
+        /// python's `major.minor` in build, if any.
+        build: Option<String>,
+    },
     /// A recipe file cannot be read for hashing.
     #[error("{}: cannot read the recipe file for the store key", path.display())]
     RecipeFile {
@@ -264,6 +283,18 @@ pub fn plan(ctx: &Context, req: PlanRequest, rendered: RenderedRecipe) -> Result
         "host",
         req.run_records,
     )?;
+    let host_python = script_env::python_minor(&host_records);
+    if target != build_platform && rendered.noarch.is_none() && host_python.is_some() {
+        let build_python = script_env::python_minor(&build_records);
+        if build_python != host_python {
+            return Err(PlanError::CrossPython {
+                name: rendered.name.clone(),
+                target,
+                host: host_python.unwrap_or_default(),
+                build: build_python,
+            });
+        }
+    }
     let pins_script_env = ws.script_env_for(target);
     let script_env = script_env::keyed(
         &ScriptInputs {
@@ -273,6 +304,7 @@ pub fn plan(ctx: &Context, req: PlanRequest, rendered: RenderedRecipe) -> Result
             toolchain: &toolchain,
             build_machine_toolchain: &build_machine_toolchain,
             host_records: &host_records,
+            build_records: &build_records,
             pins_script_env: &pins_script_env,
         },
         &ScriptDirs::placeholders(),

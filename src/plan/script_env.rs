@@ -43,6 +43,9 @@ pub struct ScriptDirs {
     pub home: String,
     /// archi's own wrappers (the jobserver-keeping `make`), first on `PATH`; `None` when the build has none.
     pub wrappers: Option<String>,
+    /// In a cross build with python in host: the directory holding a copy of the target python's
+    /// `_sysconfigdata_*.py` (and nothing else), put on the build python's `PYTHONPATH`.
+    pub cross_python: String,
 }
 
 impl ScriptDirs {
@@ -56,6 +59,7 @@ impl ScriptDirs {
             recipe: "${RECIPE_DIR}".into(),
             home: "${HOME}".into(),
             wrappers: Some("${ARCHI_WRAPPERS}".into()),
+            cross_python: "${ARCHI_CROSS_PYTHON}".into(),
         }
     }
 }
@@ -75,6 +79,8 @@ pub struct ScriptInputs<'a> {
     pub build_machine_toolchain: &'a Toolchain,
     /// The solved host environment (for PYTHON, SP_DIR, PY_VER).
     pub host_records: &'a [RepoDataRecord],
+    /// The solved build environment (its python runs a cross build's pip).
+    pub build_records: &'a [RepoDataRecord],
     /// pins.toml's script variables for the target.
     pub pins_script_env: &'a BTreeMap<String, String>,
 }
@@ -182,22 +188,149 @@ pub fn keyed(inputs: &ScriptInputs, dirs: &ScriptDirs) -> BTreeMap<String, Strin
     for (k, v) in compiler_flags(prefix) {
         set(k, v);
     }
-    if let Some(python) = inputs
-        .host_records
-        .iter()
-        .find(|r| r.package_record.name.as_normalized() == "python")
-    {
-        let version = python.package_record.version.to_string();
-        let py_ver: String = version.split('.').take(2).collect::<Vec<_>>().join(".");
-        set("PYTHON", format!("{prefix}/bin/python"));
-        set(
-            "SP_DIR",
-            format!("{prefix}/lib/python{py_ver}/site-packages"),
-        );
-        set("PY_VER", py_ver);
+    for (k, v) in python_vars(inputs, dirs) {
+        set(k, v);
     }
     for (k, v) in inputs.pins_script_env.iter().chain(&r.script_env) {
         set(k, v.clone());
     }
     vars
+}
+
+/// `major.minor` of the `python` among `records`, if any.
+pub fn python_minor(records: &[RepoDataRecord]) -> Option<String> {
+    let python = records
+        .iter()
+        .find(|r| r.package_record.name.as_normalized() == "python")?;
+    let version = python.package_record.version.to_string();
+    Some(version.split('.').take(2).collect::<Vec<_>>().join("."))
+}
+
+/// The name of CPython's build-time configuration module for `target` (`_sysconfigdata_{abiflags}_{platform}_
+/// {multiarch}`, abiflags empty since 3.8): `_sysconfigdata__linux_aarch64-linux-gnu` for linux-aarch64.
+pub fn sysconfigdata_name(target: Subdir) -> Option<String> {
+    let triplet = platform::gnu_triplet(target)?;
+    Some(format!("_sysconfigdata__linux_{triplet}"))
+}
+
+/// Whether the build is a cross build of a compiled python package: target differs from the build machine, the
+/// host environment has python, and the package is not noarch (a noarch package is built once, natively).
+pub fn is_cross_python(inputs: &ScriptInputs) -> bool {
+    inputs.target != inputs.build
+        && inputs.rendered.noarch.is_none()
+        && python_minor(inputs.host_records).is_some()
+}
+
+/// conda-build's python variables when the host environment has python: `PYTHON`, `PY_VER`, `SP_DIR`,
+/// `STDLIB_DIR` (all of the host prefix's python). In a cross build ([`is_cross_python`]) `PYTHON` is the build
+/// environment's python instead, set up the way conda-forge's cross-python does it: `_PYTHON_SYSCONFIGDATA_NAME`
+/// names the target's `_sysconfigdata` (on `PYTHONPATH` from `dirs.cross_python`), so sysconfig, setuptools and
+/// pip see the target's compiler, flags, include directory and `EXT_SUFFIX`; `_PYTHON_HOST_PLATFORM` makes the
+/// platform tag `linux_aarch64`; `PIP_PREFIX` installs into `$PREFIX`; `PYO3_CROSS_LIB_DIR` and
+/// `PYO3_CROSS_PYTHON_VERSION` tell PyO3 the target's interpreter.
+fn python_vars(inputs: &ScriptInputs, dirs: &ScriptDirs) -> Vec<(&'static str, String)> {
+    let Some(py_ver) = python_minor(inputs.host_records) else {
+        return Vec::new();
+    };
+    let prefix = &dirs.prefix;
+    let stdlib = format!("{prefix}/lib/python{py_ver}");
+    let mut vars = vec![
+        ("PYTHON", format!("{prefix}/bin/python")),
+        ("SP_DIR", format!("{stdlib}/site-packages")),
+        ("STDLIB_DIR", stdlib),
+        ("PY_VER", py_ver.clone()),
+        // pip is a client of an index; in a build it only ever installs the tree at hand.
+        ("PIP_DISABLE_PIP_VERSION_CHECK", "1".into()),
+        ("PIP_NO_INDEX", "1".into()),
+        ("PYTHONNOUSERSITE", "1".into()),
+    ];
+    if !is_cross_python(inputs) {
+        return vars;
+    }
+    let build_prefix = &dirs.build_prefix;
+    vars[0].1 = format!("{build_prefix}/bin/python");
+    if let Some(name) = sysconfigdata_name(inputs.target) {
+        vars.push(("_PYTHON_SYSCONFIGDATA_NAME", name));
+    }
+    vars.push(("_PYTHON_HOST_PLATFORM", inputs.target.to_string()));
+    vars.push(("PYTHONPATH", dirs.cross_python.clone()));
+    vars.push(("PIP_PREFIX", prefix.clone()));
+    vars.push(("PYO3_CROSS_LIB_DIR", format!("{prefix}/lib")));
+    vars.push(("PYO3_CROSS_PYTHON_VERSION", py_ver));
+    vars.push(("PYO3_CROSS_PYTHON_IMPLEMENTATION", "CPython".into()));
+    vars
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use rattler_conda_types::package::BuildString;
+    use rattler_conda_types::{NoArchType, PackageName, PackageRecord, Version};
+
+    use super::*;
+
+    fn python_record() -> RepoDataRecord {
+        RepoDataRecord {
+            package_record: PackageRecord::new(
+                PackageName::new_unchecked("python"),
+                Version::from_str("3.11.2").unwrap(),
+                BuildString::new_unchecked("h1234567_0".to_string()),
+            ),
+            identifier: "python-3.11.2-h1234567_0.conda".parse().unwrap(),
+            url: "https://example.invalid/python-3.11.2-h1234567_0.conda"
+                .parse()
+                .unwrap(),
+            channel: None,
+        }
+    }
+
+    fn vars(target: Subdir, noarch: NoArchType) -> BTreeMap<String, String> {
+        let rendered = RenderedRecipe {
+            noarch,
+            ..RenderedRecipe::default()
+        };
+        let host = [python_record()];
+        let toolchain = Toolchain::default();
+        let inputs = ScriptInputs {
+            rendered: &rendered,
+            target,
+            build: Subdir::Linux64,
+            toolchain: &toolchain,
+            build_machine_toolchain: &toolchain,
+            host_records: &host,
+            build_records: &host,
+            pins_script_env: &BTreeMap::new(),
+        };
+        keyed(&inputs, &ScriptDirs::placeholders())
+    }
+
+    #[test]
+    fn native_python_builds_run_the_host_python() {
+        let v = vars(Subdir::Linux64, NoArchType::none());
+        assert_eq!(v["PYTHON"], "${PREFIX}/bin/python");
+        assert_eq!(v["SP_DIR"], "${PREFIX}/lib/python3.11/site-packages");
+        assert_eq!(v["STDLIB_DIR"], "${PREFIX}/lib/python3.11");
+        assert_eq!(v["PY_VER"], "3.11");
+        assert_eq!(v["PIP_NO_INDEX"], "1");
+        assert!(!v.contains_key("_PYTHON_SYSCONFIGDATA_NAME") && !v.contains_key("PIP_PREFIX"));
+    }
+
+    #[test]
+    fn cross_python_builds_run_the_build_python_against_the_targets_sysconfigdata() {
+        let v = vars(Subdir::LinuxAarch64, NoArchType::none());
+        assert_eq!(v["PYTHON"], "${BUILD_PREFIX}/bin/python");
+        assert_eq!(
+            v["_PYTHON_SYSCONFIGDATA_NAME"],
+            "_sysconfigdata__linux_aarch64-linux-gnu"
+        );
+        assert_eq!(v["_PYTHON_HOST_PLATFORM"], "linux-aarch64");
+        assert_eq!(v["PYTHONPATH"], "${ARCHI_CROSS_PYTHON}");
+        assert_eq!(v["PIP_PREFIX"], "${PREFIX}");
+        assert_eq!(v["PYO3_CROSS_LIB_DIR"], "${PREFIX}/lib");
+        assert_eq!(v["SP_DIR"], "${PREFIX}/lib/python3.11/site-packages");
+        // A noarch package is built once, natively, whatever the target.
+        let noarch = vars(Subdir::LinuxAarch64, NoArchType::python());
+        assert_eq!(noarch["PYTHON"], "${PREFIX}/bin/python");
+    }
 }

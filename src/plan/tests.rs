@@ -57,6 +57,7 @@ fn every_variable_the_script_sees_is_in_the_key_input() {
             recipe: "/recipes/demo".into(),
             home: "/work/h".into(),
             wrappers: Some("/work/w".into()),
+            cross_python: "/work/x".into(),
         };
         let seen: BTreeSet<String> = crate::build::script_env(&plan, &dirs, 3)
             .into_keys()
@@ -179,6 +180,7 @@ fn compiler_rust_brings_cargo_its_target_linker_and_a_private_offline_cargo_home
             recipe: "/recipes/demo".into(),
             home: "/work/h".into(),
             wrappers: Some("/work/w".into()),
+            cross_python: "/work/x".into(),
         };
         let vars = crate::build::script_env(&plan, &dirs, 3);
         assert_eq!(vars["CARGO_BUILD_TARGET"], triple);

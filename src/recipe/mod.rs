@@ -128,6 +128,11 @@ pub struct BuildSection {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub script_env: BTreeMap<String, Template>,
+    /// Console scripts, `name = module:function` as in setuptools' `console_scripts`: listed in `info/link.json`
+    /// for noarch python packages (the client writes them), written to `bin/` by archi otherwise.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub entry_points: Vec<Template>,
 }
 
 /// `[requirements]`.

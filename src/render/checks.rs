@@ -55,6 +55,12 @@ pub const OWNED_SCRIPT_VARS: &[&str] = &[
     "SP_DIR",
     "PY_VER",
     "STDLIB_DIR",
+    "_PYTHON_SYSCONFIGDATA_NAME",
+    "_PYTHON_HOST_PLATFORM",
+    "PIP_PREFIX",
+    "PIP_NO_INDEX",
+    "PYO3_CROSS_LIB_DIR",
+    "PYO3_CROSS_PYTHON_VERSION",
     "LANG",
     "LC_ALL",
     "TZ",
@@ -161,6 +167,37 @@ pub fn module_name(value: &str) -> Option<String> {
             excerpt(value)
         )
     })
+}
+
+/// Why `value` is not a console-script entry point, or `None`. The form is setuptools' `console_scripts`:
+/// `name = module.path:function` (spaces around `=` optional), where name is a file name without `/` (letters,
+/// digits, `_ - .`), module a dotted Python module name and function a dotted attribute path.
+pub fn entry_point(value: &str) -> Option<String> {
+    let bad = |why: &str| {
+        Some(format!(
+            "{} {why} (the form is `name = module:function`, as setuptools' console_scripts)",
+            excerpt(value)
+        ))
+    };
+    let Some((name, target)) = value.split_once('=') else {
+        return bad("has no `=`");
+    };
+    let name = name.trim();
+    let valid_name = !name.is_empty()
+        && !name.starts_with(['.', '-'])
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !valid_name {
+        return bad("does not start with a script name of letters, digits, `_`, `-` or `.`");
+    }
+    let Some((module, function)) = target.trim().split_once(':') else {
+        return bad("has no `:` between module and function");
+    };
+    if module_name(module).is_some() || module_name(function).is_some() {
+        return bad("does not name a dotted module and function");
+    }
+    None
 }
 
 /// Why `key` cannot be a `script_env` variable, or `None`: it must be a shell variable name

@@ -1,0 +1,40 @@
+"""Write what `conda init --install` writes into a target prefix, without running the target's python.
+
+Usage: python conda_init_install.py PREFIX PY_VER
+
+conda's `make_install_plan` asks the prefix's own python for its version (`PREFIX/bin/python --version`) to place
+the xonsh hook in its site-packages; in a cross build that python is for another machine, so the version comes
+from the build (`PY_VER`, major.minor of the host python) instead. Everything else is conda's own code: the entry
+points (`bin/conda`, `condabin/conda`, `bin/conda-env`) get `PREFIX/bin/python` on their #! line, which the
+installer relocates like any other prefix path.
+"""
+import sys
+from os.path import join
+
+from conda.core import initialize
+
+
+def main() -> int:
+    prefix, py_ver = sys.argv[1], sys.argv[2]
+
+    def python_info(conda_prefix):
+        return (
+            join(conda_prefix, "bin", "python"),
+            py_ver,
+            join(conda_prefix, "lib", f"python{py_ver}", "site-packages"),
+        )
+
+    initialize._get_python_info = python_info
+    plan = initialize.make_install_plan(prefix)
+    initialize.run_plan(plan)
+    failed = [step for step in plan if step["result"] not in ("modified", "no change")]
+    for step in plan:
+        print(step["result"], step["kwargs"].get("target_path"))
+    if failed:
+        print(f"conda init --install: {len(failed)} step(s) failed", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""A module for archi's flit-core test."""

@@ -1,0 +1,1 @@
+"""A package for archi's hatch-vcs test."""

@@ -1,0 +1,5 @@
+"""A module for archi's pip test."""
+
+
+def main():
+    print("hello from demo")

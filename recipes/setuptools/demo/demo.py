@@ -1,0 +1,5 @@
+"""A module for archi's setuptools test."""
+
+
+def main():
+    print("hello from demo")
