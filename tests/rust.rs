@@ -1,5 +1,5 @@
 //! `compiler('rust')` and `cargo_vendor` sources through the real binary: a tiny Rust program with one real crate
-//! dependency (tests/data/rust/hello-rs, `itoa` from its Cargo.lock) has its crates vendored by `archi source
+//! dependency (tests/data/rust/hello-rs, `itoa`; cargo makes its lock file) has its crates vendored by `archi source
 //! vendor` (the only step that uses the network, through cargo's own client), then builds offline for linux-64
 //! and, cross, for linux-aarch64 (its build script compiled and run for the build machine); the tests run it (under qemu-aarch64 for linux-aarch64) and check the ELF
 //! machine of the binary. A build whose crates are not vendored fails fast with cargo's offline error, and one
@@ -60,11 +60,18 @@ commands = [
     let dir = ws.recipe(name, &toml);
     let fixture = common::repo().join("tests/data/rust/hello-rs");
     let dest = dir.join("hello-rs");
-    for rel in ["Cargo.toml", "Cargo.lock", "build.rs", "src/main.rs"] {
+    for rel in ["Cargo.toml", "build.rs", "src/main.rs"] {
         let to = dest.join(rel);
         fs_err::create_dir_all(to.parent().unwrap()).unwrap();
         fs_err::copy(fixture.join(rel), &to).unwrap();
     }
+    // The lock file, made by cargo's own client (part of the seeding: it may use the network).
+    let status = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--manifest-path"])
+        .arg(dest.join("Cargo.toml"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo generate-lockfile failed");
     dir
 }
 
