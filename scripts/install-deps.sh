@@ -3,7 +3,7 @@
 #  - the build machine's toolchain (stage 0): gcc, make, perl, tclsh, autotools, and Debian's aarch64 cross
 #    toolchain;
 #  - qemu-user to run linux-aarch64 binaries, file/patchelf for checks;
-#  - Rust (if cargo is missing) and the Python clients the tests use (py-rattler, conda-package-handling,
+#  - Rust (if cargo is missing; rustup's aarch64-unknown-linux-gnu target for compiler('rust')) and the Python clients the tests use (py-rattler, conda-package-handling,
 #    conda-index) in a virtualenv at $ARCHI_VENV (default: .venv in the repository).
 # Idempotent; uses sudo only when not root.
 set -euo pipefail
@@ -31,6 +31,18 @@ fi
 if ! command -v cargo >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/cargo" ]; then
   echo "install-deps: cargo not found; install Rust >= 1.85 with rustup, then run this again" >&2
   exit 1
+fi
+
+# compiler('rust') builds for linux-aarch64 with rustup's standard library for that target. archi asks rustc for
+# its sysroot from `/`, so the target is added from there too (the same toolchain, whatever overrides the cwd has).
+RUSTUP="$(command -v rustup || echo "$HOME/.cargo/bin/rustup")"
+if [ ! -x "$RUSTUP" ]; then
+  echo "install-deps: rustup not found; compiler('rust') needs Rust from rustup" >&2
+  exit 1
+fi
+if ! (cd / && "$RUSTUP" target list --installed) | grep -qx aarch64-unknown-linux-gnu; then
+  echo "install-deps: rustup target add aarch64-unknown-linux-gnu" >&2
+  (cd / && "$RUSTUP" target add aarch64-unknown-linux-gnu)
 fi
 
 VENV="${ARCHI_VENV:-$PWD/.venv}"

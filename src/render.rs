@@ -703,17 +703,35 @@ impl<'a> Renderer<'a> {
                 sha256: sha256.unwrap_or_default(),
                 note,
             }
+        } else if let Some(t) = &s.cargo_vendor {
+            let text = self.render(t)?;
+            let manifest =
+                checks::relative_path(&text, "the source tree (SRC_DIR)").map_err(|reason| {
+                    self.invalid(
+                        t,
+                        format!("{field}.cargo_vendor {} {reason}", excerpt(&text)),
+                    )
+                })?;
+            if let Some(patch) = s.patches.first() {
+                return Err(self.invalid(
+                    patch,
+                    format!("{field}: a cargo_vendor source takes no patches (cargo checks every vendored file against its checksum)"),
+                ));
+            }
+            SourceOrigin::CargoVendor {
+                manifest,
+                sha256: sha256.unwrap_or_default(),
+            }
         } else {
-            let path = match &s.path {
-                Some(t) => self.recipe_path(t, &format!("{field}.path"))?,
-                None => {
-                    return Err(self.recipe.file.invalid(
+            let path =
+                match &s.path {
+                    Some(t) => self.recipe_path(t, &format!("{field}.path"))?,
+                    None => return Err(self.recipe.file.invalid(
                         Span::from(section.span()),
-                        "a [[source]] needs one of `url`, `file_name` or `path`",
+                        "a [[source]] needs one of `url`, `file_name`, `path` or `cargo_vendor`",
                         None,
-                    ))
-                }
-            };
+                    )),
+                };
             SourceOrigin::Path { path }
         };
         let mut patches = Vec::new();
@@ -730,6 +748,10 @@ impl<'a> Renderer<'a> {
                     )
                 })?;
                 Some(path)
+            }
+            // The vendored crates never land in SRC_DIR itself, beside the project's own files.
+            None if matches!(origin, SourceOrigin::CargoVendor { .. }) => {
+                Some(PathBuf::from(crate::source::cargo::DEFAULT_VENDOR_DIR))
             }
             None => None,
         };

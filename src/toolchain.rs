@@ -3,7 +3,9 @@
 //! a different compiler means a different package.
 //!
 //! Also derives the conda-build compiler variables (`CC`, `CXX`, `AR`, `LD`, … as conda-forge's activation scripts
-//! export them) from the compiler's binutils prefix.
+//! export them) from the compiler's binutils prefix, and cargo's for `compiler('rust')` ([`rust`]).
+
+pub mod rust;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -34,6 +36,10 @@ pub struct Toolchain {
     pub tools: BTreeMap<String, ToolIdentity>,
     /// Binutils (`ar`, `ld`, …) of the C compiler, by variable name (`AR` → path).
     pub binutils: BTreeMap<String, ToolIdentity>,
+    /// cargo, the target triple and the sysroot when `rust` is among the tools (rustc is `tools["rust"]`); left
+    /// out of the key's JSON otherwise, so that other recipes keep their keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rust: Option<rust::RustToolchain>,
 }
 
 /// A toolchain program that cannot be used.
@@ -63,6 +69,18 @@ pub enum ToolchainError {
         /// Debian package.
         apt: String,
     },
+    /// The Rust toolchain (`compiler('rust')`) is not usable: no rustc, no cargo beside it, or no standard
+    /// library for the target.
+    #[error("the Rust toolchain for {target} is not usable: {reason}")]
+    Rust {
+        /// The Rust target triple.
+        target: String,
+        /// What is wrong.
+        reason: String,
+        /// How to install what is missing (rustup).
+        #[help]
+        help: String,
+    },
     /// The program exists but could not be read or run.
     #[error("cannot identify toolchain program {}", path.display())]
     Identify {
@@ -88,8 +106,11 @@ const BINUTILS: [(&str, &str); 7] = [
 /// Resolve `names` against `tools` (pins.toml's toolchain for the target platform), searching `path_var`;
 /// identities are memoised in `cache`.
 ///
+/// `rust` brings `c` with it: cargo links with the target's C compiler (`CARGO_TARGET_<TRIPLE>_LINKER`), as
+/// conda-forge's `rust` compiler package depends on its C compiler.
+///
 /// Errors: [`ToolchainError::Unknown`] for a name pins.toml does not define, [`ToolchainError::Missing`] (with the
-/// apt package) for a program not on PATH.
+/// apt package) for a program not on PATH, [`ToolchainError::Rust`] for an unusable Rust toolchain.
 pub fn resolve<'a>(
     names: impl IntoIterator<Item = &'a str>,
     tools: &BTreeMap<String, ToolSpec>,
@@ -98,6 +119,10 @@ pub fn resolve<'a>(
     cache: &IdentityCache,
 ) -> Result<Toolchain, ToolchainError> {
     let mut toolchain = Toolchain::default();
+    let mut names: Vec<&str> = names.into_iter().collect();
+    if names.contains(&"rust") && !names.contains(&"c") {
+        names.push("c");
+    }
     for name in names {
         if toolchain.tools.contains_key(name) {
             continue;
@@ -107,6 +132,12 @@ pub fn resolve<'a>(
             platform: platform.to_string(),
             known: tools.keys().cloned().collect::<Vec<_>>().join(", "),
         })?;
+        if name == "rust" {
+            let (rustc, rust) = rust::resolve(spec, path_var, cache)?;
+            toolchain.tools.insert(name.to_string(), rustc);
+            toolchain.rust = Some(rust);
+            continue;
+        }
         let identity = identify(name, &spec.program, &spec.apt, path_var, cache)?;
         if let (Some(prefix), "c") = (&spec.binutils_prefix, name) {
             let apt = format!(
@@ -126,7 +157,7 @@ pub fn resolve<'a>(
 
 impl Toolchain {
     /// The compiler variables for a build or test environment: `CC`/`CXX`/`FC` from the compilers, the binutils
-    /// variables. (`CC_FOR_BUILD` in cross builds comes from the build machine's own toolchain; see `build::env`.)
+    /// variables, cargo's variables with `rust` ([`rust::env_vars`]). (`CC_FOR_BUILD` in cross builds comes from the build machine's own toolchain; see `build::env`.)
     pub fn env_vars(&self) -> BTreeMap<String, String> {
         let mut vars = BTreeMap::new();
         for (name, var) in [("c", "CC"), ("cxx", "CXX"), ("fortran", "FC")] {
@@ -140,13 +171,28 @@ impl Toolchain {
         for (var, tool) in &self.binutils {
             vars.insert(var.clone(), tool.path.display().to_string());
         }
+        if let (Some(rustc), Some(rust)) = (self.tools.get("rust"), &self.rust) {
+            let linker = self.tools.get("c").map(|c| c.path.as_path());
+            vars.extend(rust::env_vars(rustc, rust, linker));
+        }
         vars
+    }
+
+    /// Directories a sandboxed script must be able to read besides the programs' own: the Rust sysroot.
+    pub fn support_dirs(&self) -> Vec<PathBuf> {
+        self.rust.iter().map(|r| r.sysroot.clone()).collect()
     }
 
     /// Directories holding the toolchain programs (for PATH), deduplicated, in name order.
     pub fn bin_dirs(&self) -> Vec<PathBuf> {
         let mut dirs: Vec<PathBuf> = Vec::new();
-        for tool in self.tools.values().chain(self.binutils.values()) {
+        let cargo = self.rust.as_ref().map(|r| &r.cargo);
+        for tool in self
+            .tools
+            .values()
+            .chain(self.binutils.values())
+            .chain(cargo)
+        {
             if let Some(dir) = tool.path.parent() {
                 if !dirs.iter().any(|d| d == dir) {
                     dirs.push(dir.to_path_buf());
@@ -330,6 +376,7 @@ mod tests {
             program: program.into(),
             apt: apt.into(),
             binutils_prefix: None,
+            rust_target: None,
         }
     }
 

@@ -115,11 +115,17 @@ pub struct PlatformSection {
 pub struct ToolSpec {
     /// Program name looked up on `PATH` (or an absolute path).
     pub program: String,
-    /// The Debian package that provides it, named in the error when it is missing.
+    /// The Debian package that provides it, named in the error when it is missing; empty for a program Debian
+    /// does not provide in a usable version (Rust: rustup installs it).
+    #[serde(default)]
     pub apt: String,
     /// For compilers: the prefix of the matching binutils (`aarch64-linux-gnu-`), used for AR, LD, NM, RANLIB,
     /// STRIP, OBJDUMP.
     pub binutils_prefix: Option<String>,
+    /// For `rust` (`compiler('rust')`): the Rust target triple the compiler builds for (`CARGO_BUILD_TARGET`,
+    /// `aarch64-unknown-linux-gnu`); its standard library must be installed (`rustup target add <it>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_target: Option<String>,
 }
 
 /// A loaded workspace: its directory and both files, resolved.

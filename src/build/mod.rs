@@ -373,6 +373,8 @@ fn run_pipeline(
         &work.src,
         &opts.fetch,
     )?;
+    // cargo's home is `$HOME/.cargo` (CARGO_HOME with compiler('rust')), in the work directory.
+    source::write_cargo_config(&rendered.sources, &work.src, &work.home.join(".cargo"))?;
     drop(phase);
 
     let phase = enter(Phase::Environment, log);

@@ -155,8 +155,8 @@ pub fn pip_index_miss(log_tail: &str) -> Option<String> {
     })
 }
 
-/// What a sandboxed script must read besides the work directory: the recipe directory and the directories of
-/// the toolchain's programs (as found on `PATH` and with symlinks resolved).
+/// What a sandboxed script must read besides the work directory: the recipe directory, the directories of the
+/// toolchain's programs (as found on `PATH` and with symlinks resolved) and the Rust sysroot.
 fn read_dirs(plan: &Plan) -> Vec<std::path::PathBuf> {
     let mut dirs = vec![plan.recipe_dir.clone()];
     for toolchain in [&plan.toolchain, &plan.build_machine_toolchain] {
@@ -166,6 +166,11 @@ fn read_dirs(plan: &Plan) -> Vec<std::path::PathBuf> {
                 if !dirs.iter().any(|d| d == dir) {
                     dirs.push(dir.to_path_buf());
                 }
+            }
+        }
+        for dir in toolchain.support_dirs() {
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
             }
         }
     }

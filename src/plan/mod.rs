@@ -258,7 +258,7 @@ pub fn plan(ctx: &Context, req: PlanRequest, rendered: RenderedRecipe) -> Result
     } else {
         let compilers = rendered
             .build_toolchain()
-            .filter(|n| ["c", "cxx"].contains(n));
+            .filter(|n| ["c", "cxx", "rust"].contains(n));
         toolchain::resolve(
             compilers,
             &ws.toolchain_for(build_platform),

@@ -171,6 +171,15 @@ pub fn keyed(inputs: &ScriptInputs, dirs: &ScriptDirs) -> BTreeMap<String, Strin
     for (k, v) in inputs.toolchain.env_vars() {
         set(&k, v);
     }
+    if inputs.toolchain.rust.is_some() {
+        // cargo's home in the work directory, never the user's: the source replacement to the vendored crates
+        // is written there (crate::source::write_cargo_config), and nothing reaches the network.
+        set("CARGO_HOME", format!("{}/.cargo", dirs.home));
+        set("CARGO_NET_OFFLINE", "true".into());
+        for (k, v) in crate::toolchain::rust::build_machine_vars(inputs.build_machine_toolchain) {
+            set(&k, v);
+        }
+    }
     for (name, var) in [("c", "CC_FOR_BUILD"), ("cxx", "CXX_FOR_BUILD")] {
         if let Some(tool) = inputs.build_machine_toolchain.tools.get(name) {
             set(var, tool.path.display().to_string());

@@ -148,3 +148,72 @@ fn script_env_may_override_only_tuning_variables() {
         }
     }
 }
+
+#[test]
+fn compiler_rust_brings_cargo_its_target_linker_and_a_private_offline_cargo_home() {
+    let (dir, ctx, _) = setup("");
+    let recipe_dir = dir.path().join("recipes/demo");
+    fs_err::write(
+        recipe_dir.join("recipe.toml"),
+        "[package]\nname = \"demo\"\nversion = \"1.0\"\n[build]\nscript = \"cargo build\"\n\
+         [requirements]\nbuild = [\"{{ compiler('rust') }}\"]\n",
+    )
+    .unwrap();
+    let recipe = crate::recipe::load(&recipe_dir).unwrap();
+    for (target, triple, gcc) in [
+        (
+            Subdir::Linux64,
+            "x86_64-unknown-linux-gnu",
+            "x86_64-linux-gnu-gcc",
+        ),
+        (
+            Subdir::LinuxAarch64,
+            "aarch64-unknown-linux-gnu",
+            "aarch64-linux-gnu-gcc",
+        ),
+    ] {
+        let plan = plan_for(&ctx, &recipe, target);
+        let dirs = ScriptDirs {
+            prefix: "/work/p".into(),
+            build_prefix: "/work/b".into(),
+            src: "/work/s".into(),
+            recipe: "/recipes/demo".into(),
+            home: "/work/h".into(),
+            wrappers: Some("/work/w".into()),
+            cross_python: "/work/x".into(),
+        };
+        let vars = crate::build::script_env(&plan, &dirs, 3);
+        assert_eq!(vars["CARGO_BUILD_TARGET"], triple);
+        let linker = crate::toolchain::rust::linker_var(triple);
+        assert!(vars[&linker].ends_with(gcc), "{linker}={}", vars[&linker]);
+        assert_eq!(
+            vars["CC"], vars[&linker],
+            "the linker is the target's C compiler"
+        );
+        assert_eq!(vars["CARGO_HOME"], "/work/h/.cargo");
+        if target == Subdir::LinuxAarch64 {
+            // Build scripts and proc macros are the build machine's: linked and compiled by its own compiler.
+            let host_linker = &vars["CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER"];
+            assert!(
+                host_linker.ends_with("x86_64-linux-gnu-gcc"),
+                "{host_linker}"
+            );
+            assert_eq!(&vars["CC_x86_64_unknown_linux_gnu"], host_linker);
+            assert_eq!(&vars["CC_FOR_BUILD"], host_linker);
+        } else {
+            assert!(!vars.contains_key("CC_x86_64_unknown_linux_gnu"));
+        }
+        assert_eq!(vars["CARGO_NET_OFFLINE"], "true");
+        let rust = plan.toolchain.rust.as_ref().unwrap();
+        assert_eq!(vars["CARGO"], rust.cargo.path.display().to_string());
+        assert!(vars["PATH"].contains(&rust.sysroot.join("bin").display().to_string()));
+        // rustc's and cargo's identities are in the key.
+        let json = plan.inputs.to_json().to_string();
+        assert!(
+            json.contains(&plan.toolchain.tools["rust"].blake3),
+            "{json}"
+        );
+        assert!(json.contains(&rust.cargo.blake3), "{json}");
+        assert!(json.contains(&rust.cargo.version), "{json}");
+    }
+}

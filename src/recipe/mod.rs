@@ -65,7 +65,7 @@ pub struct PackageSection {
     pub version: Template,
 }
 
-/// One `[[source]]`: exactly one of `url`, `file_name` or `path`.
+/// One `[[source]]`: exactly one of `url`, `file_name`, `path` or `cargo_vendor`.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceSection {
@@ -84,6 +84,10 @@ pub struct SourceSection {
     /// A file or directory relative to the recipe directory.
     #[schemars(with = "Option<String>")]
     pub path: Option<Template>,
+    /// The vendored crates of a Rust project: the path of its `Cargo.toml` in `SRC_DIR` once the earlier sources
+    /// are there (its `Cargo.lock` is used as is); `sha256` names the vendored tree (`archi source vendor`).
+    #[schemars(with = "Option<String>")]
+    pub cargo_vendor: Option<Template>,
     /// Unified diffs relative to the recipe directory, applied with `-p1`.
     #[serde(default)]
     #[schemars(with = "Vec<String>")]
@@ -364,12 +368,13 @@ fn validate(raw: &RawRecipe, file: &SourceFile) -> Result<(), RecipeError> {
             section.url.is_some(),
             section.file_name.is_some() && section.url.is_none(),
             section.path.is_some(),
+            section.cargo_vendor.is_some(),
         ];
         match kinds.iter().filter(|k| **k).count() {
             0 => {
                 return Err(file.invalid(
                     span,
-                    "a [[source]] needs one of `url`, `file_name` or `path`",
+                    "a [[source]] needs one of `url`, `file_name`, `path` or `cargo_vendor`",
                     None,
                 ))
             }
@@ -377,7 +382,7 @@ fn validate(raw: &RawRecipe, file: &SourceFile) -> Result<(), RecipeError> {
             _ => {
                 return Err(file.invalid(
                     span,
-                    "a [[source]] takes only one of `url`, `file_name` or `path`",
+                    "a [[source]] takes only one of `url`, `file_name`, `path` or `cargo_vendor`",
                     None,
                 ))
             }
@@ -388,6 +393,7 @@ fn validate(raw: &RawRecipe, file: &SourceFile) -> Result<(), RecipeError> {
                 .as_ref()
                 .map(|u| Span::from(u.span()))
                 .or_else(|| section.file_name.as_ref().map(|f| Span::from(f.span())))
+                .or_else(|| section.cargo_vendor.as_ref().map(|f| Span::from(f.span())))
                 .unwrap_or(span);
             return Err(file.invalid(
                 at,

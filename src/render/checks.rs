@@ -49,6 +49,8 @@ pub const OWNED_SCRIPT_VARS: &[&str] = &[
     "MAKEFLAGS",
     "MFLAGS",
     "CARGO_MAKEFLAGS",
+    "CARGO_HOME",
+    "CARGO_NET_OFFLINE",
     "PYTHON",
     "SP_DIR",
     "PY_VER",

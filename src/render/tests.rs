@@ -20,6 +20,7 @@ fn tools() -> BTreeMap<String, ToolSpec> {
         program: "make".into(),
         apt: "make".into(),
         binutils_prefix: None,
+        rust_target: None,
     };
     BTreeMap::from([("make".to_string(), make)])
 }
@@ -216,4 +217,41 @@ fn unused_optional_fields_leave_the_key_json_alone() {
     let json = serde_json::to_value(&rendered).unwrap();
     assert!(json.get("build_string").is_none(), "{json}");
     assert!(json["test"].get("imports").is_none(), "{json}");
+}
+
+#[test]
+fn cargo_vendor_sources_land_in_vendor_and_take_no_patches() {
+    let recipe = |extra: &str| {
+        format!(
+            "[package]\nname = \"demo\"\nversion = \"1\"\n[[source]]\npath = \"src\"\n[[source]]\n\
+             cargo_vendor = \"./rust//Cargo.toml\"\nsha256 = \"{}\"\n{extra}",
+            "AB".repeat(32)
+        )
+    };
+    let rendered = render_for(&recipe(""), Subdir::Linux64, &BTreeMap::new()).unwrap();
+    let source = &rendered.sources[1];
+    assert_eq!(
+        source.origin,
+        SourceOrigin::CargoVendor {
+            manifest: "rust/Cargo.toml".into(),
+            sha256: "ab".repeat(32),
+        }
+    );
+    assert_eq!(source.target_directory, Some(PathBuf::from("vendor")));
+    let err = render_for(
+        &recipe("patches = [\"a.patch\"]\n"),
+        Subdir::Linux64,
+        &BTreeMap::new(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("takes no patches"), "{err}");
+    let err = render_for(
+        &recipe("").replace("./rust//Cargo.toml", "../Cargo.toml"),
+        Subdir::Linux64,
+        &BTreeMap::new(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("cargo_vendor"), "{err}");
 }

@@ -12,8 +12,13 @@
 //!    copied from the recipe directory.
 //! 3. The source's patches are applied in order with `patch -p1` semantics in the source's directory.
 //!
+//! A `cargo_vendor` source (the vendored crates of a Rust project, [`cargo`]) is a canonical tar of the tree
+//! `cargo vendor` made, filed in the cache by `archi source vendor` and unpacked like any cached archive; the
+//! build then gets a cargo configuration that replaces the registry by it ([`write_cargo_config`]).
+//!
 //! [`prepare`] and [`source_hashes`] return the sha256 of every source and patch, in order, for the store key.
 
+pub mod cargo;
 mod extract;
 mod patch;
 #[cfg(test)]
@@ -29,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use crate::digest::hex;
 use crate::fsutil;
 
+pub use cargo::write_cargo_config;
 pub use extract::{
     extract_archive, human_size, parse_size, ArchiveLimits, LimitOverrides, MAX_ENTRIES,
     RATIO_FLOOR,
@@ -55,13 +61,19 @@ pub enum SourceOrigin {
     },
     /// A file or directory relative to the recipe directory, copied as is (never extracted, never cached).
     Path { path: PathBuf },
+    /// The vendored crates of the Rust project whose `Cargo.toml` is `manifest` (relative to `SRC_DIR`): a
+    /// canonical tar ([`cargo::write_canonical_tar`]) of what `cargo vendor` made, whose sha256 is `sha256` (as
+    /// Nix's `cargoHash`). Only the cache can satisfy it; `archi source vendor` puts it there.
+    CargoVendor { manifest: PathBuf, sha256: String },
 }
 
 impl SourceOrigin {
     /// The expected sha256 (lowercase hex) for `Url` and `File` origins; `None` for `Path`.
     pub fn sha256(&self) -> Option<&str> {
         match self {
-            SourceOrigin::Url { sha256, .. } | SourceOrigin::File { sha256, .. } => Some(sha256),
+            SourceOrigin::Url { sha256, .. }
+            | SourceOrigin::File { sha256, .. }
+            | SourceOrigin::CargoVendor { sha256, .. } => Some(sha256),
             SourceOrigin::Path { .. } => None,
         }
     }
@@ -79,6 +91,9 @@ impl SourceOrigin {
             SourceOrigin::File { .. } => format!("`{name}` (from the source cache)"),
             SourceOrigin::Path { path } => {
                 format!("`{}` (in the recipe directory)", path.display())
+            }
+            SourceOrigin::CargoVendor { manifest, .. } => {
+                format!("the vendored crates of `{}`", manifest.display())
             }
         }
     }
@@ -98,6 +113,7 @@ impl SourceOrigin {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "source".to_owned()),
+            SourceOrigin::CargoVendor { .. } => "cargo-vendor.tar".to_owned(),
         }
     }
 }
@@ -164,6 +180,35 @@ pub enum SourceError {
     /// A source origin this operation does not accept (e.g. `Path` origins are not cacheable).
     #[error("source `{}` is a path in the recipe directory, which the source cache does not hold", .path.display())]
     NotCacheable { path: PathBuf },
+    /// The vendored crates of a `cargo_vendor` source are not in the source cache.
+    #[error("the vendored crates of `{}` (sha256 {sha256}) are not in the source cache", .manifest.display())]
+    #[diagnostic(help(
+        "run `archi source vendor {recipe}`: it fetches them once through cargo (with the network) and files \
+         them in the cache; builds never fetch"
+    ))]
+    VendorMissing {
+        manifest: PathBuf,
+        sha256: String,
+        /// The recipe directory, for the command in the help.
+        recipe: String,
+    },
+    /// `archi source vendor` made a vendored tree whose sha256 is not the recipe's.
+    #[error(
+        "the vendored crates of `{}` have sha256 {actual}, but the recipe says {expected}",
+        .manifest.display()
+    )]
+    #[diagnostic(help(
+        "the tree is filed in the source cache under {actual}: if Cargo.lock changed on purpose, put that sha256 \
+         in the recipe's [[source]]"
+    ))]
+    VendorHashMismatch {
+        manifest: PathBuf,
+        expected: String,
+        actual: String,
+    },
+    /// `cargo vendor` failed or made something archi cannot use.
+    #[error("cargo vendor for `{}` failed: {reason}", .manifest.display())]
+    CargoVendor { manifest: PathBuf, reason: String },
     /// A `Url` origin with an empty mirror list.
     #[error("source `{file_name}` has no URL")]
     NoUrl { file_name: String },
@@ -449,6 +494,11 @@ impl SourceCache {
         Ok(hex)
     }
 
+    /// Whether the cache holds the file with this sha256 or its unpacked tree.
+    pub fn has(&self, sha256: &str) -> bool {
+        self.get(sha256).is_some() || self.root.join("unpacked").join(sha256).is_dir()
+    }
+
     /// The cached file with this sha256, if present. A string that is not a sha256 gives `None`.
     pub fn get(&self, sha256: &str) -> Option<PathBuf> {
         let hex = normalize_sha256(sha256)?;
@@ -510,6 +560,13 @@ impl SourceCache {
         let (urls, sha256, note) = match origin {
             SourceOrigin::Path { path } => {
                 return Err(SourceError::NotCacheable { path: path.clone() })
+            }
+            SourceOrigin::CargoVendor { manifest, sha256 } => {
+                return self.get(sha256).ok_or_else(|| SourceError::VendorMissing {
+                    manifest: manifest.clone(),
+                    sha256: sha256.clone(),
+                    recipe: "RECIPE_DIR".into(),
+                })
             }
             SourceOrigin::Url { url, sha256, .. } => (url.as_slice(), sha256, None),
             SourceOrigin::File { sha256, note, .. } => (&[][..], sha256, note.as_deref()),
@@ -717,6 +774,15 @@ pub fn prepare(
             }
             origin => {
                 let expected = origin_hash(origin, recipe_dir)?;
+                if let SourceOrigin::CargoVendor { manifest, .. } = origin {
+                    if !cache.has(&expected) {
+                        return Err(SourceError::VendorMissing {
+                            manifest: manifest.clone(),
+                            sha256: expected,
+                            recipe: recipe_dir.display().to_string(),
+                        });
+                    }
+                }
                 let file_name = origin.file_name();
                 let file_name = safe_relative("source file name", Path::new(&file_name))?;
                 let limits = spec.limits.apply();
