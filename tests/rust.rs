@@ -1,9 +1,10 @@
 //! `compiler('rust')` and `cargo_vendor` sources through the real binary: a tiny Rust program with one real crate
-//! dependency (tests/data/rust/hello-rs, `itoa`; cargo makes its lock file) has its crates vendored by `archi source
-//! vendor` (the only step that uses the network, through cargo's own client), then builds offline for linux-64
-//! and, cross, for linux-aarch64 (its build script compiled and run for the build machine); the tests run it (under qemu-aarch64 for linux-aarch64) and check the ELF
-//! machine of the binary. A build whose crates are not vendored fails fast with cargo's offline error, and one
-//! whose vendored tree is not in the cache says to run `archi source vendor`.
+//! dependency (tests/data/rust/hello-rs, `itoa`; cargo makes its lock file) has its crates vendored by `archi
+//! source vendor` (the only step that uses the network, through cargo's own client), then builds offline for
+//! linux-64 and, cross, for linux-aarch64 (its build script compiled and run for the build machine); the tests
+//! run it (under qemu-aarch64 for linux-aarch64) and check the ELF machine of the binary. A build whose crates
+//! are not vendored fails fast with cargo's offline error, and one whose vendored tree is not in the cache says
+//! to run `archi source vendor`.
 
 mod common;
 
