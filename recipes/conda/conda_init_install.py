@@ -4,18 +4,25 @@ Usage: python conda_init_install.py PREFIX PY_VER
 
 conda's `make_install_plan` asks the prefix's own python for its version (`PREFIX/bin/python --version`) to place
 the xonsh hook in its site-packages; in a cross build that python is for another machine, so the version comes
-from the build (`PY_VER`, major.minor of the host python) instead. Everything else is conda's own code: the entry
+from the build (`PY_VER`, major.minor of the host python) instead. conda's hooks name sys.prefix and sys.executable, which are
+set to the target's. Everything else is conda's own code: the entry
 points (`bin/conda`, `condabin/conda`, `bin/conda-env`) get `PREFIX/bin/python` on their #! line, which the
 installer relocates like any other prefix path.
 """
 import sys
 from os.path import join
 
-from conda.core import initialize
+PREFIX, PY_VER = sys.argv[1], sys.argv[2]
+# conda writes its own prefix (context.conda_prefix is sys.prefix) and interpreter (sys.executable) into the shell
+# hooks (CONDA_EXE, CONDA_PYTHON_EXE in etc/profile.d/conda.sh): make them the target's, not the build python's.
+sys.prefix = sys.exec_prefix = PREFIX
+sys.executable = join(PREFIX, "bin", "python")
+
+from conda.core import initialize  # noqa: E402
 
 
 def main() -> int:
-    prefix, py_ver = sys.argv[1], sys.argv[2]
+    prefix, py_ver = PREFIX, PY_VER
 
     def python_info(conda_prefix):
         return (
