@@ -1,5 +1,5 @@
 //! The build graph over every recipe and platform of a run: one node per (recipe output, subdir it is built
-//! for), a noarch output being one node whatever the target. Host, run and test requirements point at the node
+//! for), a noarch output being one node whatever the target, rendered and built for the build platform. Host, run and test requirements point at the node
 //! of the same target platform; build requirements at the node for the build platform (cross-compiling a
 //! package whose build needs another recipe pulls in that recipe's build-platform node). Toolchain programs are
 //! not nodes; a requirement no recipe of the run provides is left to channels ([`External`]).
@@ -120,6 +120,7 @@ impl Graph {
             ids: HashMap::new(),
             queue: VecDeque::new(),
             describe: &mut describe,
+            build_platform,
         };
         let mut roots = roots.to_vec();
         roots.sort();
@@ -296,6 +297,8 @@ struct Expander<'a, E> {
     ids: HashMap<(usize, Subdir), usize>,
     queue: VecDeque<usize>,
     describe: &'a mut dyn FnMut(usize, Subdir) -> Result<Option<NodeSpec>, E>,
+    /// Where noarch outputs are rendered and built, whatever target asked for them.
+    build_platform: Subdir,
 }
 
 impl<E> Expander<'_, E> {
@@ -308,6 +311,11 @@ impl<E> Expander<'_, E> {
         let Some(spec) = &self.specs[&(recipe, target)] else {
             return Ok(None);
         };
+        // A noarch output is built once, on the build machine (as conda-build builds it), with that platform's
+        // host environment: rendered for another target it would get another key and a python it cannot run.
+        if spec.noarch && target != self.build_platform {
+            return self.ensure(recipe, self.build_platform);
+        }
         let subdir = if spec.noarch { Subdir::NoArch } else { target };
         if let Some(&index) = self.ids.get(&(recipe, subdir)) {
             return Ok(Some(index));

@@ -108,6 +108,13 @@ fn a_noarch_output_is_one_node_for_every_target() {
             vec!["app (linux-64)", "app (linux-aarch64)"],
         ]
     );
+    // Asked for by linux-aarch64 only, it is still rendered and built for the build platform.
+    let graph = expand(list, &[(0, Subdir::LinuxAarch64)]);
+    assert_eq!(graph.nodes.len(), 1);
+    assert_eq!(
+        (graph.nodes[0].target, graph.nodes[0].subdir),
+        (Subdir::Linux64, Subdir::NoArch)
+    );
 }
 
 #[test]
