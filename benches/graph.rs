@@ -67,6 +67,7 @@ fn workspace() -> (Vec<NodeSpec>, BTreeMap<String, usize>) {
             version: format!("1.{}", i % 7),
             noarch: rng.below(50) == 0,
             requires,
+            run_exports: Vec::new(),
         });
     }
     let providers = specs

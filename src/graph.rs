@@ -40,6 +40,9 @@ pub struct NodeSpec {
     pub noarch: bool,
     /// Package names it requires, with the list each comes from (toolchain programs excluded).
     pub requires: Vec<(DepKind, String)>,
+    /// Package names of its run_exports (weak and strong): a package with it in host runs with them, so its test
+    /// needs them built first (python's `python_abi`).
+    pub run_exports: Vec<String>,
 }
 
 /// One node: a recipe built for one subdir.
@@ -155,6 +158,9 @@ impl Graph {
                     Some(dep) if dep == index => {}
                     Some(dep) => {
                         ex.graph.deps[index].insert(dep);
+                        if kind == DepKind::Host {
+                            ex.add_run_exports(index, dep, providers)?;
+                        }
                     }
                     None => {
                         let name = ex.specs[&(recipe, target)]
@@ -302,6 +308,42 @@ struct Expander<'a, E> {
 }
 
 impl<E> Expander<'_, E> {
+    /// The run_exports of host dependency `dep` become run requirements of `index` (as conda-build applies them),
+    /// except for a noarch output, which takes none: edges to the nodes that provide them, same target.
+    fn add_run_exports(
+        &mut self,
+        index: usize,
+        dep: usize,
+        providers: &BTreeMap<String, usize>,
+    ) -> Result<(), E> {
+        let node = &self.graph.nodes[index];
+        let (recipe, target) = (node.recipe, node.target);
+        if self.specs[&(recipe, target)]
+            .as_ref()
+            .is_some_and(|spec| spec.noarch)
+        {
+            return Ok(());
+        }
+        let (dep_recipe, dep_target) = (self.graph.nodes[dep].recipe, self.graph.nodes[dep].target);
+        let exports: Vec<usize> = self.specs[&(dep_recipe, dep_target)]
+            .as_ref()
+            .map(|spec| {
+                spec.run_exports
+                    .iter()
+                    .filter_map(|name| providers.get(name).copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for provider in exports {
+            if let Some(export) = self.ensure(provider, target)? {
+                if export != index {
+                    self.graph.deps[index].insert(export);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Find or make the node of `recipe` built for `target`; `None` when the recipe is skipped there.
     fn ensure(&mut self, recipe: usize, target: Subdir) -> Result<Option<usize>, E> {
         if let std::collections::hash_map::Entry::Vacant(slot) = self.specs.entry((recipe, target))

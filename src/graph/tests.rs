@@ -12,6 +12,11 @@ fn recipes(list: &[Fixture]) -> (BTreeMap<String, usize>, Vec<NodeSpec>) {
             version: "1".into(),
             noarch: *noarch,
             requires: reqs.iter().map(|(k, n)| (*k, n.to_string())).collect(),
+            run_exports: if *name == "python" {
+                vec!["python_abi".into(), "python".into()]
+            } else {
+                vec![]
+            },
         })
         .collect();
     let providers = specs
@@ -178,4 +183,27 @@ fn the_remaining_path_follows_the_longest_chain_of_dependents() {
         (of("zlib"), of("openssl"), of("python"), of("xz")),
         (16.0, 15.0, 5.0, 1.0)
     );
+}
+
+#[test]
+fn run_exports_of_a_host_dependency_are_edges_except_for_noarch() {
+    use DepKind::*;
+    let list: &[Fixture] = &[
+        ("python", false, &[]),
+        ("python_abi", false, &[]),
+        ("ext", false, &[(Host, "python")]),
+        ("pure", true, &[(Host, "python")]),
+    ];
+    let graph = expand(list, &[(2, Subdir::Linux64), (3, Subdir::Linux64)]);
+    let label = |n: usize| graph.nodes[n].label();
+    let deps = |name: &str| -> Vec<String> {
+        let n = graph
+            .nodes
+            .iter()
+            .position(|node| node.name == name)
+            .unwrap();
+        graph.deps[n].iter().map(|&d| label(d)).collect()
+    };
+    assert_eq!(deps("ext"), ["python (linux-64)", "python_abi (linux-64)"]);
+    assert_eq!(deps("pure"), ["python (linux-64)"]);
 }

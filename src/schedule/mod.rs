@@ -252,11 +252,19 @@ fn node_spec(r: &RenderedRecipe) -> Option<NodeSpec> {
     ] {
         requires.extend(names.into_iter().map(|n| (kind, n)));
     }
+    let run_exports = reqs
+        .run_exports_weak
+        .iter()
+        .chain(&reqs.run_exports_strong)
+        .filter_map(|s| s.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
     Some(NodeSpec {
         name: r.name.clone(),
         version: r.version.clone(),
         noarch: r.noarch != rattler_conda_types::NoArchType::none(),
         requires,
+        run_exports,
     })
 }
 
