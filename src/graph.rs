@@ -161,6 +161,9 @@ impl Graph {
                         if kind == DepKind::Host {
                             ex.add_run_exports(index, dep, providers)?;
                         }
+                        if kind != DepKind::Build {
+                            ex.add_noarch_run_closure(index, dep, providers, &mut BTreeSet::new())?;
+                        }
                     }
                     None => {
                         let name = ex.specs[&(recipe, target)]
@@ -308,6 +311,43 @@ struct Expander<'a, E> {
 }
 
 impl<E> Expander<'_, E> {
+    /// A noarch dependency is rendered for the build platform, so its run requirements point at build-platform
+    /// nodes; where `index`'s environment installs it (host, run, test), they are installed for `index`'s target.
+    /// Those nodes (and, through further noarch ones, theirs) become dependencies of `index`: conda for
+    /// linux-aarch64 needs pyopenssl (noarch) and so cryptography for linux-aarch64.
+    fn add_noarch_run_closure(
+        &mut self,
+        index: usize,
+        dep: usize,
+        providers: &BTreeMap<String, usize>,
+        seen: &mut BTreeSet<usize>,
+    ) -> Result<(), E> {
+        if self.graph.nodes[dep].subdir != Subdir::NoArch || !seen.insert(dep) {
+            return Ok(());
+        }
+        let target = self.graph.nodes[index].target;
+        let (dep_recipe, dep_target) = (self.graph.nodes[dep].recipe, self.graph.nodes[dep].target);
+        let runs: Vec<usize> = self.specs[&(dep_recipe, dep_target)]
+            .as_ref()
+            .map(|spec| {
+                spec.requires
+                    .iter()
+                    .filter(|(kind, _)| *kind == DepKind::Run)
+                    .filter_map(|(_, name)| providers.get(name).copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for provider in runs {
+            if let Some(run) = self.ensure(provider, target)? {
+                if run != index {
+                    self.graph.deps[index].insert(run);
+                    self.add_noarch_run_closure(index, run, providers, seen)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The run_exports of host dependency `dep` become run requirements of `index` (as conda-build applies them),
     /// except for a noarch output, which takes none: edges to the nodes that provide them, same target.
     fn add_run_exports(

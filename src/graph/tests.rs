@@ -207,3 +207,30 @@ fn run_exports_of_a_host_dependency_are_edges_except_for_noarch() {
     assert_eq!(deps("ext"), ["python (linux-64)", "python_abi (linux-64)"]);
     assert_eq!(deps("pure"), ["python (linux-64)"]);
 }
+
+#[test]
+fn run_requirements_of_a_noarch_dependency_are_built_for_the_dependents_target() {
+    use DepKind::*;
+    let list: &[Fixture] = &[
+        ("cryptography", false, &[]),
+        ("pyopenssl", true, &[(Run, "cryptography")]),
+        ("requests", true, &[(Run, "pyopenssl")]),
+        ("conda", false, &[(Run, "requests")]),
+    ];
+    let graph = expand(list, &[(3, Subdir::LinuxAarch64)]);
+    let conda = graph.nodes.iter().position(|n| n.name == "conda").unwrap();
+    let deps: Vec<String> = graph.deps[conda]
+        .iter()
+        .map(|&d| graph.nodes[d].label())
+        .collect();
+    assert!(
+        deps.contains(&"cryptography (linux-aarch64)".to_string()),
+        "{deps:?}"
+    );
+    assert!(deps.contains(&"pyopenssl (noarch)".to_string()), "{deps:?}");
+    let waves = named_waves(&graph);
+    assert_eq!(
+        waves.last().unwrap(),
+        &vec!["conda (linux-aarch64)".to_string()]
+    );
+}
