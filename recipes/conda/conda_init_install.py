@@ -20,6 +20,11 @@ sys.executable = join(PREFIX, "bin", "python")
 
 from conda.core import initialize  # noqa: E402
 
+# For a prefix longer than 127 characters (archi's build prefix is padded to 255) conda writes
+# `#!/usr/bin/env python`, which would run whatever python comes first on PATH. Under conda-build (its
+# `_h_env_placehold` prefix) it keeps `#!PREFIX/bin/python`, which the installer relocates: do the same.
+initialize.generate_shebang_for_entry_point = lambda executable, with_usr_bin_env=False: f"#!{executable}\n"
+
 
 def main() -> int:
     prefix, py_ver = PREFIX, PY_VER
