@@ -221,27 +221,56 @@ fn the_chain_to_conda_for_both_platforms_builds_installs_and_rebuilds_from_the_s
     let second = build(&ws, &store, &["--all", BOTH[0], BOTH[1], BOTH[2], BOTH[3]]);
     assert_eq!(states(&second, "cached"), all, "{second:?}");
 
-    // One byte in zstd's script: zstd and zstandard (zstd in its host) are to build on both platforms, nothing
-    // else (conda-package-streaming only runs with zstandard); building linux-64 builds exactly those two.
+    // One byte in zstd's script: zstd and zstandard (zstd in its host) get new keys on both platforms; what
+    // needs zstandard only at run time (conda-package-streaming, then conda-package-handling and conda) is to
+    // build only after it, with its key unchanged; building linux-64 builds exactly zstd and zstandard.
     let script = ws.join("recipes/zstd/build.sh");
     let mut text = fs_err::read_to_string(&script).unwrap();
     text.push('\n');
     fs_err::write(&script, text).unwrap();
-    let changed: Vec<String> = solve_all(&ws, &store)
-        .into_iter()
-        .flatten()
-        .filter(|(_, _, state, _)| state != "cached")
-        .map(|(name, platform, state, _)| format!("{name} {platform} {state}"))
-        .collect();
+    let mut args = vec!["solve", "--all", "--format", "json"];
+    args.extend(BOTH);
+    let plan: serde_json::Value =
+        serde_json::from_str(&ok(archi(&store).current_dir(&ws).args(&args))).unwrap();
+    let mut new_keys = Vec::new();
+    let mut after = Vec::new();
+    for entry in plan["waves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|w| w.as_array().unwrap())
+    {
+        if entry["state"] == "cached" {
+            continue;
+        }
+        let node = format!(
+            "{} {}",
+            entry["name"].as_str().unwrap(),
+            entry["platform"].as_str().unwrap()
+        );
+        let reason = entry["reason"].as_str().unwrap_or_default();
+        if reason.starts_with("after ") {
+            after.push(node);
+        } else {
+            new_keys.push(node);
+        }
+    }
     assert_eq!(
-        changed,
+        new_keys,
         [
-            "zstd linux-64 build",
-            "zstd linux-aarch64 build",
-            "zstandard linux-64 build",
-            "zstandard linux-aarch64 build"
+            "zstd linux-64",
+            "zstd linux-aarch64",
+            "zstandard linux-64",
+            "zstandard linux-aarch64"
         ],
-        "{changed:?}"
+        "{plan}"
+    );
+    assert!(
+        after.iter().all(
+            |n| ["conda-package-streaming", "conda-package-handling", "conda"]
+                .contains(&n.split(' ').next().unwrap())
+        ),
+        "{after:?}"
     );
     let third = build(&ws, &store, &["--all", "--target-platform", "linux-64"]);
     assert_eq!(
