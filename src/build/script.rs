@@ -14,6 +14,10 @@ use crate::sandbox::{self, Jail, Policy};
 /// How many of the log's last lines a failed sandboxed script is searched for a sandbox refusal.
 const DENIAL_LINES: usize = 30;
 
+/// How many of the log's last lines a failed script is searched for pip's "No matching distribution" (pip -vv
+/// prints a traceback of some 70 lines after it).
+const PIP_LINES: usize = 200;
+
 /// The script's whole environment: the keyed variables for `dirs` plus the unkeyed ones
 /// ([`plan::UNKEYED_SCRIPT_VARS`]): `PKG_BUILD_STRING`, `PKG_HASH` and `CPU_COUNT` (the jobserver adds
 /// `MAKEFLAGS`, `MFLAGS` and `CARGO_MAKEFLAGS` when the script starts; without one, `MAKEFLAGS=-j<CPU_COUNT>`).
@@ -110,7 +114,8 @@ pub fn run(
     let text = fs_err::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     let tail = lines[lines.len().saturating_sub(DENIAL_LINES)..].join("\n");
-    if let Some(requirement) = pip_index_miss(&tail) {
+    let pip_tail = lines[lines.len().saturating_sub(PIP_LINES)..].join("\n");
+    if let Some(requirement) = pip_index_miss(&pip_tail) {
         return Err(BuildError::Script {
             name: plan.rendered.name.clone(),
             status: status.to_string(),
