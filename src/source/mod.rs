@@ -19,13 +19,13 @@
 //! [`prepare`] and [`source_hashes`] return the sha256 of every source and patch, in order, for the store key.
 
 pub mod cargo;
+mod download;
 mod extract;
 mod patch;
 #[cfg(test)]
 mod tests;
 mod tree;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rattler_digest::{HashingWriter, Sha256};
@@ -593,7 +593,7 @@ impl SourceCache {
             let dir = self.ensure_dir()?;
             for url in urls {
                 tracing::info!(%url, file = %file_name, "downloading source");
-                let (tmp, actual) = match download(&client, url, &dir) {
+                let (tmp, actual) = match download::download(&client, url, &dir) {
                     Ok(done) => done,
                     Err(e) => {
                         tracing::warn!(%url, error = %e, "download failed");
@@ -647,46 +647,6 @@ fn missing_error(
         offline,
         help,
     }
-}
-
-/// Downloads `url` into a temp file in `dir`, hashing as it writes. The error is a message for the tried list.
-fn download(
-    client: &reqwest::blocking::Client,
-    url: &url::Url,
-    dir: &Path,
-) -> Result<(tempfile::NamedTempFile, String), String> {
-    let tmp = fsutil::temp_file(dir, CACHE_FILE_MODE)
-        .map_err(|e| format!("cannot create a temp file in {}: {e}", dir.display()))?;
-    let mut writer = HashingWriter::<_, Sha256>::new(tmp);
-    if url.scheme() == "file" {
-        let path = url
-            .to_file_path()
-            .map_err(|()| "not a local file path".to_owned())?;
-        let mut src = fs_err::File::open(&path).map_err(|e| e.to_string())?;
-        std::io::copy(&mut src, &mut writer).map_err(|e| e.to_string())?;
-    } else {
-        let mut response = client
-            .get(url.clone())
-            .send()
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| error_chain(&e))?;
-        std::io::copy(&mut response, &mut writer).map_err(|e| error_chain(&e))?;
-    }
-    writer.flush().map_err(|e| e.to_string())?;
-    let (tmp, hash) = writer.finalize();
-    Ok((tmp, hex(&hash)))
-}
-
-/// An error and its causes on one line (reqwest's top-level message alone rarely says why).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
 }
 
 /// A recipe-given relative path checked to stay inside its base (no root, no `..`).
