@@ -68,6 +68,7 @@ fn workspace() -> (Vec<NodeSpec>, BTreeMap<String, usize>) {
             noarch: rng.below(50) == 0,
             requires,
             run_exports: Vec::new(),
+            provides: vec![name(i)],
         });
     }
     let providers = specs

@@ -43,6 +43,9 @@ pub struct NodeSpec {
     /// Package names of its run_exports (weak and strong): a package with it in host runs with them, so its test
     /// needs them built first (python's `python_abi`).
     pub run_exports: Vec<String>,
+    /// The package names its build makes: `name` itself, or the names of a multi-output recipe's outputs on this
+    /// platform. A requirement of one of them is an edge to this node.
+    pub provides: Vec<String>,
 }
 
 /// One node: a recipe built for one subdir.
@@ -151,8 +154,10 @@ impl Graph {
                     _ => target,
                 };
                 let dep = match provider {
-                    Some(provider) => ex.ensure(provider, platform)?,
-                    None => None,
+                    Some(provider) if ex.provides(provider, platform, recipe, target, k)? => {
+                        ex.ensure(provider, platform)?
+                    }
+                    _ => None,
                 };
                 match dep {
                     Some(dep) if dep == index => {}
@@ -311,6 +316,32 @@ struct Expander<'a, E> {
 }
 
 impl<E> Expander<'_, E> {
+    /// Whether `provider` rendered for `platform` makes the package that requirement `k` of (`recipe`, `target`)
+    /// names: a multi-output recipe may make a package on some platforms only (nothing is added to the graph).
+    fn provides(
+        &mut self,
+        provider: usize,
+        platform: Subdir,
+        recipe: usize,
+        target: Subdir,
+        k: usize,
+    ) -> Result<bool, E> {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            self.specs.entry((provider, platform))
+        {
+            slot.insert((self.describe)(provider, platform)?);
+        }
+        let name = match &self.specs[&(recipe, target)] {
+            Some(spec) => &spec.requires[k].1,
+            None => return Ok(false),
+        };
+        Ok(match &self.specs[&(provider, platform)] {
+            Some(spec) => spec.provides.contains(name),
+            // Skipped there: `ensure` finds no node.
+            None => true,
+        })
+    }
+
     /// A noarch dependency is rendered for the build platform, so its run requirements point at build-platform
     /// nodes; where `index`'s environment installs it (host, run, test), they are installed for `index`'s target.
     /// Those nodes (and, through further noarch ones, theirs) become dependencies of `index`: conda for

@@ -20,6 +20,8 @@ use crate::toolchain::{compiler_flags, Toolchain};
 pub struct TestRequest<'a> {
     /// The new `.conda`.
     pub artifact: &'a Path,
+    /// The other packages of the same build (a multi-output recipe's), offered beside it in the test channel.
+    pub siblings: &'a [PathBuf],
     /// Package name, version and build string (the test environment asks for exactly this build).
     pub name: &'a str,
     /// Package version.
@@ -135,9 +137,11 @@ pub fn run(req: &TestRequest) -> Result<(), TestError> {
     let test_channel = req.work_dir.join("channel");
     let subdir_dir = test_channel.join(req.subdir.as_str());
     fs_err::create_dir_all(&subdir_dir).map_err(io("creating the test channel", &subdir_dir))?;
-    let file_name = req.artifact.file_name().expect("artifact has a file name");
-    fs_err::copy(req.artifact, subdir_dir.join(file_name))
-        .map_err(io("copying the package", &subdir_dir))?;
+    for artifact in std::iter::once(req.artifact).chain(req.siblings.iter().map(PathBuf::as_path)) {
+        let file_name = artifact.file_name().expect("artifact has a file name");
+        fs_err::copy(artifact, subdir_dir.join(file_name))
+            .map_err(io("copying the package", &subdir_dir))?;
+    }
     channel::index(&test_channel).map_err(|source| TestError::Channel {
         name: name.clone(),
         source,

@@ -14,12 +14,17 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 use rattler_conda_types::{MatchSpec, NoArchType, PackageName, ParseStrictness, Subdir, Version};
 use serde::Serialize;
 
-use crate::recipe::{BoolOrTemplate, LoadedRecipe, RecipeError, Span, Template};
-use crate::source::{SourceOrigin, SourceSpec};
+use crate::recipe::{LoadedRecipe, RecipeError, Span, Template};
+use crate::source::SourceSpec;
 use crate::workspace::ToolSpec;
 
 pub mod checks;
 mod template;
+
+mod outputs;
+mod sources;
+
+pub use outputs::RenderedOutput;
 
 use template::{pin_subpackage, CappedOutput, Pins};
 
@@ -88,6 +93,10 @@ pub struct RenderedRecipe {
     pub license_files: Vec<PathBuf>,
     /// The variant: platforms and every pin the recipe used.
     pub variant: BTreeMap<String, String>,
+    /// `[[outputs]]` not skipped on this platform, in recipe order; empty for a recipe that makes one package.
+    /// Left out of the key's JSON when empty, so that single-output recipes keep their keys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<RenderedOutput>,
     /// Where each package requirement (build, host, run, test) is written in the recipe file, by package name
     /// (the first place it appears). Not part of the store key: the graph uses it to point at a requirement
     /// nothing provides.
@@ -197,7 +206,8 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         .insert("version".into(), Value::from(version.clone()));
     r.vars
         .insert("build_number".into(), Value::from(build_number));
-    r.own = Some((name.clone(), version.clone()));
+    r.own = vec![(name.clone(), version.clone())];
+    let output_heads = r.output_heads(&version)?;
 
     let target = raw.target.get(opts.target_platform.as_str());
     let merged =
@@ -247,26 +257,7 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
             }
         },
     };
-    let skip = match &raw.build.skip {
-        None => false,
-        Some(spanned) => match spanned.get_ref() {
-            BoolOrTemplate::Bool(b) => *b,
-            BoolOrTemplate::Template(t) => {
-                let span = Span::from(spanned.span());
-                match r.render_text(t, span)?.trim() {
-                    "true" | "True" => true,
-                    "false" | "False" | "" => false,
-                    other => {
-                        return Err(recipe.file.invalid(
-                            span,
-                            format!("skip must render to true or false, not `{other}`"),
-                            None,
-                        ))
-                    }
-                }
-            }
-        },
-    };
+    let skip = r.skip_value(raw.build.skip.as_ref(), "skip")?;
 
     let sources = raw
         .source
@@ -274,67 +265,8 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         .enumerate()
         .map(|(i, s)| r.source(i, s))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut test_files = Vec::new();
-    for (i, template) in raw.test.files.iter().enumerate() {
-        test_files.push(r.recipe_path(template, &format!("test.files[{i}]"))?);
-    }
-    let mut commands = Vec::new();
-    for template in &raw.test.commands {
-        let command = r.render(template)?;
-        r.layout_only(template, "a test command", &command)?;
-        commands.push(command);
-    }
-    let mut imports = Vec::new();
-    for template in &raw.test.imports {
-        let module = r.render(template)?;
-        if let Some(reason) = checks::module_name(&module) {
-            return Err(r.invalid(template, format!("test.imports: {reason}")));
-        }
-        imports.push(module);
-    }
-    let test = Test {
-        requires: r.requirements(&raw.test.requires, false)?,
-        files: test_files,
-        commands,
-        imports,
-    };
-    let about_fields = [
-        ("home", &raw.about.homepage),
-        ("license", &raw.about.license),
-        ("license_family", &raw.about.license_family),
-        ("summary", &raw.about.summary),
-        ("description", &raw.about.description),
-        ("dev_url", &raw.about.dev_url),
-        ("doc_url", &raw.about.doc_url),
-    ];
-    let mut about = BTreeMap::new();
-    for (key, value) in about_fields {
-        if let Some(t) = value {
-            let text = r.render(t)?;
-            match key {
-                "description" | "summary" => r.layout_only(t, &format!("about.{key}"), &text)?,
-                _ => r.one_line(t, &format!("about.{key}"), &text)?,
-            }
-            about.insert(key.to_string(), serde_json::Value::from(text));
-        }
-    }
-    let mut license_files = Vec::new();
-    if let Some(files) = &raw.about.license_file {
-        let span = Span::from(files.span());
-        r.path_spans.insert("about.license_file".into(), span);
-        for t in files.get_ref().as_slice() {
-            let text = r.render_text(t, span)?;
-            let path =
-                checks::relative_path(&text, "the source tree (SRC_DIR)").map_err(|reason| {
-                    r.recipe.file.invalid(
-                        span,
-                        format!("about.license_file {} {reason}", excerpt(&text)),
-                        None,
-                    )
-                })?;
-            license_files.push(path);
-        }
-    }
+    let test = r.test(&raw.test, "test")?;
+    let (about, license_files) = r.about(&raw.about, "about")?;
     let script = raw.build.script.as_ref().map(|s| r.render(s)).transpose()?;
     let build_string = raw.build.string.as_ref().map(|s| r.render(s)).transpose()?;
     if let (Some(template), Some(text)) = (&raw.build.string, &build_string) {
@@ -361,7 +293,7 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         .collect();
     variant.insert("target_platform".into(), opts.target_platform.to_string());
     variant.insert("build_platform".into(), opts.build_platform.to_string());
-    Ok(RenderedRecipe {
+    let mut rendered = RenderedRecipe {
         name,
         version,
         build_number,
@@ -377,17 +309,31 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         about,
         license_files,
         variant,
-        requirement_spans: r.spans,
-        path_spans: r.path_spans,
-    })
+        outputs: Vec::new(),
+        requirement_spans: BTreeMap::new(),
+        path_spans: BTreeMap::new(),
+    };
+    rendered.outputs = r.outputs(&output_heads, &rendered)?;
+    // Outputs may use pins too.
+    for key in &r.used_pins {
+        rendered.variant.insert(key.clone(), opts.pins[key].clone());
+    }
+    if !raw.outputs.is_empty() && rendered.outputs.is_empty() {
+        // Every output is skipped on this platform: so is the build.
+        rendered.skip = true;
+    }
+    rendered.requirement_spans = std::mem::take(&mut r.spans);
+    rendered.path_spans = std::mem::take(&mut r.path_spans);
+    Ok(rendered)
 }
 
 struct Renderer<'a> {
     recipe: &'a LoadedRecipe,
     opts: &'a RenderOptions<'a>,
     vars: BTreeMap<String, Value>,
-    /// The recipe's own (name, version), known once `[package]` is rendered; `pin_subpackage` needs it.
-    own: Option<(String, String)>,
+    /// The (name, version) of every package the recipe makes (the recipe itself first, then its outputs), known
+    /// once `[package]` and the outputs' names are rendered; `pin_subpackage` needs them.
+    own: Vec<(String, String)>,
     used_pins: BTreeSet<String>,
     /// Package name → span of the first requirement naming it.
     spans: BTreeMap<String, Span>,
@@ -417,7 +363,7 @@ impl<'a> Renderer<'a> {
             recipe,
             opts,
             vars,
-            own: None,
+            own: Vec::new(),
             used_pins: BTreeSet::new(),
             spans: BTreeMap::new(),
             path_spans: BTreeMap::new(),
@@ -493,7 +439,7 @@ impl<'a> Renderer<'a> {
                     min: min_pin.as_deref(),
                     max: max_pin.as_deref(),
                 };
-                pin_subpackage(own.as_ref().as_ref(), &name, pins, exact.unwrap_or(false))
+                pin_subpackage(&own, &name, pins, exact.unwrap_or(false))
             },
         );
         let template = env
@@ -633,164 +579,6 @@ impl<'a> Renderer<'a> {
             }
         }
         Ok(out)
-    }
-
-    /// Render `[[source]]` number `index`, checking its sha256, URLs, file name and paths.
-    fn source(
-        &mut self,
-        index: usize,
-        section: &toml::Spanned<crate::recipe::SourceSection>,
-    ) -> Result<SourceSpec, RecipeError> {
-        let s = section.get_ref();
-        let field = format!("source[{index}]");
-        let sha256 = match &s.sha256 {
-            Some(t) => {
-                let hash = self.render(t)?.to_ascii_lowercase();
-                if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    return Err(self.invalid(
-                        t,
-                        format!("sha256 must be 64 hex digits, not {}", excerpt(&hash)),
-                    ));
-                }
-                Some(hash)
-            }
-            None => None,
-        };
-        let file_name = match &s.file_name {
-            Some(t) => {
-                let name = self.render(t)?;
-                let path = checks::relative_path(&name, "the source cache").map_err(|reason| {
-                    self.invalid(t, format!("{field}.file_name {} {reason}", excerpt(&name)))
-                })?;
-                Some(path.display().to_string())
-            }
-            None => None,
-        };
-        let origin = if let Some(urls) = &s.url {
-            let mut parsed = Vec::new();
-            let span = Span::from(urls.span());
-            if urls.get_ref().as_slice().is_empty() {
-                return Err(self.recipe.file.invalid(
-                    span,
-                    format!("{field}.url lists no URL"),
-                    Some("give the download URL (and mirrors after it): `url = \"https://…\"`"),
-                ));
-            }
-            for template in urls.get_ref().as_slice() {
-                let text = self.render_text(template, span)?;
-                let invalid = |reason: String| {
-                    self.recipe.file.invalid(
-                        span,
-                        format!("invalid URL {}: {reason}", excerpt(&text)),
-                        None,
-                    )
-                };
-                if let Some(reason) = checks::single_line(&text) {
-                    return Err(invalid(reason));
-                }
-                let url = url::Url::parse(&text).map_err(|e| invalid(e.to_string()))?;
-                parsed.push(url);
-            }
-            SourceOrigin::Url {
-                url: parsed,
-                sha256: sha256.unwrap_or_default(),
-                file_name,
-            }
-        } else if let Some(file_name) = file_name {
-            let note = s.note.as_ref().map(|t| self.render(t)).transpose()?;
-            SourceOrigin::File {
-                file_name,
-                sha256: sha256.unwrap_or_default(),
-                note,
-            }
-        } else if let Some(t) = &s.cargo_vendor {
-            let text = self.render(t)?;
-            let manifest =
-                checks::relative_path(&text, "the source tree (SRC_DIR)").map_err(|reason| {
-                    self.invalid(
-                        t,
-                        format!("{field}.cargo_vendor {} {reason}", excerpt(&text)),
-                    )
-                })?;
-            if let Some(patch) = s.patches.first() {
-                return Err(self.invalid(
-                    patch,
-                    format!("{field}: a cargo_vendor source takes no patches (cargo checks every vendored file against its checksum)"),
-                ));
-            }
-            SourceOrigin::CargoVendor {
-                manifest,
-                sha256: sha256.unwrap_or_default(),
-            }
-        } else {
-            let path =
-                match &s.path {
-                    Some(t) => self.recipe_path(t, &format!("{field}.path"))?,
-                    None => return Err(self.recipe.file.invalid(
-                        Span::from(section.span()),
-                        "a [[source]] needs one of `url`, `file_name`, `path` or `cargo_vendor`",
-                        None,
-                    )),
-                };
-            SourceOrigin::Path { path }
-        };
-        let mut patches = Vec::new();
-        for (i, t) in s.patches.iter().enumerate() {
-            patches.push(self.recipe_path(t, &format!("{field}.patches[{i}]"))?);
-        }
-        let target_directory = match &s.target_directory {
-            Some(t) => {
-                let dir = self.render(t)?;
-                let path = checks::relative_path(&dir, "SRC_DIR").map_err(|reason| {
-                    self.invalid(
-                        t,
-                        format!("{field}.target_directory {} {reason}", excerpt(&dir)),
-                    )
-                })?;
-                Some(path)
-            }
-            // The vendored crates never land in SRC_DIR itself, beside the project's own files.
-            None if matches!(origin, SourceOrigin::CargoVendor { .. }) => {
-                Some(PathBuf::from(crate::source::cargo::DEFAULT_VENDOR_DIR))
-            }
-            None => None,
-        };
-        Ok(SourceSpec {
-            origin,
-            patches,
-            target_directory,
-            limits: self.source_limits(s)?,
-        })
-    }
-
-    /// A source's `max_unpacked_size` (a size with a unit) and `max_expansion_ratio` (more than 0).
-    fn source_limits(
-        &mut self,
-        s: &crate::recipe::SourceSection,
-    ) -> Result<crate::source::LimitOverrides, RecipeError> {
-        let max_unpacked_size = match &s.max_unpacked_size {
-            Some(t) => {
-                let text = self.render(t)?;
-                Some(
-                    crate::source::parse_size(&text)
-                        .map_err(|m| self.invalid(t, format!("max_unpacked_size must be {m}")))?,
-                )
-            }
-            None => None,
-        };
-        let max_expansion_ratio = match &s.max_expansion_ratio {
-            Some(n) if *n.get_ref() == 0 => {
-                let span = Span::from(n.span());
-                let message = "max_expansion_ratio must be more than 0";
-                return Err(self.recipe.file.invalid(span, message, None));
-            }
-            Some(n) => Some(*n.get_ref()),
-            None => None,
-        };
-        Ok(crate::source::LimitOverrides {
-            max_unpacked_size,
-            max_expansion_ratio,
-        })
     }
 }
 

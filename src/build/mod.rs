@@ -5,19 +5,21 @@
 //! the caller and writes its own phase lines, the script's output and the test output to one build log.
 //! Publishing is the scheduler's sink, not this stage's.
 
+mod outputs;
 mod script;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
+
+use std::collections::BTreeMap;
 
 use rattler_conda_types::RepoDataRecord;
-use serde_json::json;
 
 use crate::context::Context;
 use crate::jobserver::Jobserver;
-use crate::package::{self, DependsInput, PackageMetadata};
-use crate::plan::{Plan, ScriptDirs, SOURCE_DATE_EPOCH};
+use crate::package;
+use crate::plan::{OutputKey, Plan, ScriptDirs};
 use crate::prefix;
 use crate::source::{self, FetchPolicy, SourceCache};
 use crate::store::{self, NewEntry, Store, StoreEntry};
@@ -150,24 +152,43 @@ pub struct BuildHooks<'a> {
 /// How one build ended.
 #[derive(Debug)]
 pub enum Outcome {
-    /// The store had it; nothing ran.
-    Cached(StoreEntry),
+    /// The store had every package of the build; nothing ran.
+    Cached(Vec<StoreEntry>),
     /// Built, tested and stored.
     Built {
-        /// The store entry.
-        entry: StoreEntry,
+        /// The store entries, one per package, in the order of [`Plan::outputs`].
+        entries: Vec<StoreEntry>,
         /// Seconds the build script ran.
         script_seconds: f64,
     },
 }
 
 impl Outcome {
-    /// The store entry either way.
-    pub fn entry(&self) -> &StoreEntry {
+    /// The store entries either way, one per package of the build.
+    pub fn entries(&self) -> &[StoreEntry] {
         match self {
-            Outcome::Cached(entry) | Outcome::Built { entry, .. } => entry,
+            Outcome::Cached(entries) | Outcome::Built { entries, .. } => entries,
         }
     }
+
+    /// The entry of the build's first package (its key is the plan's).
+    pub fn entry(&self) -> &StoreEntry {
+        &self.entries()[0]
+    }
+}
+
+/// The store entries of every package of `plan` when the store has them all.
+///
+/// Errors: the store cannot be read.
+pub fn lookup(store: &Store, plan: &Plan) -> Result<Option<Vec<StoreEntry>>, store::StoreError> {
+    let mut entries = Vec::new();
+    for output in plan.outputs() {
+        match store.lookup(&output.key)? {
+            Some(entry) => entries.push(entry),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(entries))
 }
 
 /// A failed build, with the stage that failed.
@@ -223,6 +244,29 @@ pub enum BuildError {
         /// `is not in the source tree (SRC_DIR)` or `leads outside the source tree`.
         reason: &'static str,
     },
+    /// Two outputs of a multi-output recipe take one file.
+    #[error("{}: outputs `{first}` and `{second}` both take the file {}", .first, file.display())]
+    #[diagnostic(help(
+        "narrow the `files` globs of one of them: each installed file belongs to one package"
+    ))]
+    OutputClash {
+        /// The file, relative to `$PREFIX`.
+        file: PathBuf,
+        /// The output that took it first.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// An output of a multi-output recipe takes no file (its globs match nothing and its script added none).
+    #[error(
+        "{name}: output `{output}` takes no files: its globs match nothing the build installed"
+    )]
+    EmptyOutput {
+        /// The recipe.
+        name: String,
+        /// The output.
+        output: String,
+    },
     /// The script installed nothing into `$PREFIX` although the recipe has sources (a recipe without sources may
     /// be a metapackage).
     #[error("{name}: the build script installed no files into $PREFIX")]
@@ -276,18 +320,18 @@ pub fn build(
     plan: &Plan,
     hooks: &BuildHooks,
 ) -> Result<Outcome, BuildError> {
-    if let Some(entry) = shop.store.lookup(&plan.key)? {
-        return Ok(Outcome::Cached(entry));
+    if let Some(entries) = lookup(&shop.store, plan)? {
+        return Ok(Outcome::Cached(entries));
     }
     let _lock = shop.store.lock(&plan.key)?;
-    if let Some(entry) = shop.store.lookup(&plan.key)? {
-        return Ok(Outcome::Cached(entry));
+    if let Some(entries) = lookup(&shop.store, plan)? {
+        return Ok(Outcome::Cached(entries));
     }
     let work = WorkDir::create(&shop.work_root, plan)?;
     let mut log = BuildLog::create(hooks.log)?;
     let result = run_pipeline(ctx, shop, opts, plan, hooks, &work, &mut log).map(
-        |(entry, script_seconds)| Outcome::Built {
-            entry,
+        |(entries, script_seconds)| Outcome::Built {
+            entries,
             script_seconds,
         },
     );
@@ -348,7 +392,7 @@ fn run_pipeline(
     hooks: &BuildHooks,
     work: &WorkDir,
     log: &mut BuildLog,
-) -> Result<(StoreEntry, f64), BuildError> {
+) -> Result<(Vec<StoreEntry>, f64), BuildError> {
     let rendered = &plan.rendered;
     let name = rendered.name.clone();
     let _span =
@@ -408,13 +452,126 @@ fn run_pipeline(
         stage_cross_python(plan, work, &dirs)?;
     }
     let vars = script_env(plan, &dirs, hooks.cpu_count);
-    let script_seconds = script::run(plan, &vars, work, hooks, opts.isolation.policy(), &log.path)?;
+    let policy = opts.isolation.policy();
+    let mut script_seconds = script::run(plan, &vars, work, hooks, policy, &log.path)?;
     log.line(&format!("script ran {script_seconds:.1} s"));
+    let built = package::new_files(&before, &package::snapshot(&work.host_prefix)?);
+    let outputs = plan.outputs();
+    // Each output's own script, in order, after the build's; the files it adds are that output's.
+    let mut scripted: BTreeMap<usize, Vec<PathBuf>> = BTreeMap::new();
+    for (i, output) in outputs.iter().enumerate() {
+        let Some(file) = &output.output.script else {
+            continue;
+        };
+        let before = package::snapshot(&work.host_prefix)?;
+        let path = plan.recipe_dir.join(file);
+        let seconds = script::run_file(plan, &path, &vars, work, hooks, policy, &log.path)?;
+        log.line(&format!(
+            "output {} script ran {seconds:.1} s",
+            output.output.name
+        ));
+        script_seconds += seconds;
+        scripted.insert(
+            i,
+            package::new_files(&before, &package::snapshot(&work.host_prefix)?),
+        );
+    }
     drop(phase);
 
     let phase = enter(Phase::Package, log);
-    let after = package::snapshot(&work.host_prefix)?;
-    let files = package::new_files(&before, &after);
+    let (assigned, unclaimed) = outputs::assign(plan, &outputs, &built, &scripted)?;
+    if !unclaimed.is_empty() {
+        let shown: Vec<String> = unclaimed
+            .iter()
+            .take(20)
+            .map(|p| p.display().to_string())
+            .collect();
+        log.line(&format!(
+            "{} installed files belong to no output and are left out: {}{}",
+            unclaimed.len(),
+            shown.join(", "),
+            if unclaimed.len() > shown.len() {
+                ", …"
+            } else {
+                ""
+            }
+        ));
+    }
+    let mut artifacts = Vec::new();
+    for (output, files) in outputs.iter().zip(assigned) {
+        artifacts.push(package_output(ctx, shop, plan, output, work, files)?);
+    }
+    drop(phase);
+
+    let run_tests = opts.test.runs(plan.build_platform, plan.target_platform);
+    if !run_tests && opts.test == TestMode::Native {
+        tracing::warn!(
+            "--test native: skipping the tests of a {} package",
+            plan.target_platform
+        );
+    }
+    let has_tests =
+        |o: &OutputKey| !(o.output.test.commands.is_empty() && o.output.test.imports.is_empty());
+    if run_tests && outputs.iter().any(has_tests) {
+        let _phase = enter(Phase::Test, log);
+        for (i, output) in outputs.iter().enumerate().filter(|(_, o)| has_tests(o)) {
+            let siblings: Vec<PathBuf> = artifacts
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, a)| a.clone())
+                .collect();
+            let work_dir = match outputs.len() {
+                1 => work.test.clone(),
+                _ => work.test.join(&output.output.name),
+            };
+            test_output(
+                ctx,
+                shop,
+                plan,
+                output,
+                &artifacts[i],
+                &siblings,
+                &work_dir,
+                &log.path,
+            )?;
+        }
+    }
+
+    let _phase = enter(Phase::Publish, log);
+    // The first package last: its key is the plan's, and its presence tells that the build is complete.
+    let mut entries = Vec::new();
+    for (output, artifact) in outputs.iter().zip(&artifacts).rev() {
+        let mut inputs = plan.inputs.to_json();
+        if plan.rendered.is_multi_output() {
+            inputs["output"] = serde_json::Value::from(output.output.name.clone());
+        }
+        entries.push(shop.store.insert(
+            &output.key,
+            artifact,
+            NewEntry {
+                name: output.output.name.clone(),
+                version: output.output.version.clone(),
+                build: plan.build_string.clone(),
+                subdir: plan.subdir().to_string(),
+                inputs,
+            },
+        )?);
+    }
+    entries.reverse();
+    Ok((entries, script_seconds))
+}
+
+/// Relocate `files` (relative to `$PREFIX`) and write `output`'s `.conda` into the work directory's `out/`.
+fn package_output(
+    ctx: &Context,
+    shop: &Workshop,
+    plan: &Plan,
+    output: &OutputKey,
+    work: &WorkDir,
+    files: Vec<PathBuf>,
+) -> Result<PathBuf, BuildError> {
+    let rendered = &plan.rendered;
     let py_ver = crate::plan::script_env::python_minor(&plan.host_records);
     let layout = if rendered.noarch.is_python() {
         package::python::Layout::NoarchPython
@@ -432,77 +589,85 @@ fn run_pipeline(
         },
     )?;
     // A recipe without sources may be a metapackage (python_abi: no files, only metadata); one with sources that
-    // installs nothing has a broken script.
-    if files.is_empty() && !plan.rendered.sources.is_empty() {
-        return Err(BuildError::NoFiles { name });
+    // installs nothing has a broken script. An output with globs or a script must take files; one with neither is
+    // a metapackage.
+    let selects = !output.output.files.is_empty() || output.output.script.is_some();
+    if files.is_empty() && rendered.is_multi_output() && selects {
+        return Err(BuildError::EmptyOutput {
+            name: rendered.name.clone(),
+            output: output.output.name.clone(),
+        });
+    }
+    if files.is_empty() && !rendered.sources.is_empty() && !rendered.is_multi_output() {
+        return Err(BuildError::NoFiles {
+            name: rendered.name.clone(),
+        });
     }
     package::check_elf_machines(&work.host_prefix, &files, plan.subdir())?;
     package::relocate(&work.host_prefix, &files)?;
-    let license_files = license_files(plan, work)?;
-    let mut meta = package_metadata(ctx, shop, plan, work, &files);
+    let license_files = outputs::license_files(plan, output, work)?;
+    let mut meta = outputs::metadata(ctx, shop, plan, output, work, &files);
     meta.license_files = license_files;
-    let artifact = package::write_conda(&work.host_prefix, &files, &meta, &work.out)?;
-    drop(phase);
+    Ok(package::write_conda(
+        &work.host_prefix,
+        &files,
+        &meta,
+        &work.out,
+    )?)
+}
 
-    let run_tests = opts.test.runs(plan.build_platform, plan.target_platform);
-    if !run_tests && opts.test == TestMode::Native {
-        tracing::warn!(
-            "--test native: skipping the tests of a {} package",
-            plan.target_platform
-        );
-    }
-    if run_tests && !(rendered.test.commands.is_empty() && rendered.test.imports.is_empty()) {
-        let _phase = enter(Phase::Test, log);
-        let section = ctx.workspace.platform(plan.target_platform);
-        let glibc = ctx.glibc_for(plan.target_platform);
-        let mut channels = vec![
-            prefix::ChannelSource::from_dir(&ctx.output_channel).map_err(|source| {
-                BuildError::Prefix {
-                    name: name.clone(),
-                    stage: "test",
-                    source,
-                }
-            })?,
-        ];
-        channels.extend(ctx.channels.iter().cloned());
-        pkgtest::run(&pkgtest::TestRequest {
-            artifact: &artifact,
-            name: &rendered.name,
-            version: &rendered.version,
-            build_string: &plan.build_string,
-            subdir: plan.subdir(),
-            platform: plan.target_platform,
-            build_platform: plan.build_platform,
-            test: &rendered.test,
-            recipe_dir: &plan.recipe_dir,
-            toolchain: &plan.test_toolchain,
-            channels: &channels,
-            glibc: glibc.as_ref(),
-            emulator: emulate::EmulatorSpec {
-                program: section.and_then(|p| p.emulator.as_deref()),
-                apt: section.and_then(|p| p.emulator_apt.as_deref()),
-                sysroot: section.and_then(|p| p.sysroot.as_deref()),
-            },
-            machine_path: &ctx.machine_path,
-            package_cache: &shop.package_cache,
-            work_dir: &work.test,
-            log: &log.path,
-        })?;
-    }
-
-    let _phase = enter(Phase::Publish, log);
-    let entry = shop.store.insert(
-        &plan.key,
-        &artifact,
-        NewEntry {
-            name: rendered.name.clone(),
-            version: rendered.version.clone(),
-            build: plan.build_string.clone(),
-            subdir: plan.subdir().to_string(),
-            inputs: plan.inputs.to_json(),
+/// Run `output`'s tests on `artifact` in a fresh environment, the build's other packages (`siblings`) beside it
+/// in the test channel.
+#[allow(clippy::too_many_arguments)]
+fn test_output(
+    ctx: &Context,
+    shop: &Workshop,
+    plan: &Plan,
+    output: &OutputKey,
+    artifact: &Path,
+    siblings: &[PathBuf],
+    work_dir: &Path,
+    log: &Path,
+) -> Result<(), BuildError> {
+    fs_err::create_dir_all(work_dir).map_err(io_err("creating the test directory", work_dir))?;
+    let name = &output.output.name;
+    let section = ctx.workspace.platform(plan.target_platform);
+    let glibc = ctx.glibc_for(plan.target_platform);
+    let mut channels = vec![
+        prefix::ChannelSource::from_dir(&ctx.output_channel).map_err(|source| {
+            BuildError::Prefix {
+                name: name.clone(),
+                stage: "test",
+                source,
+            }
+        })?,
+    ];
+    channels.extend(ctx.channels.iter().cloned());
+    pkgtest::run(&pkgtest::TestRequest {
+        artifact,
+        siblings,
+        name,
+        version: &output.output.version,
+        build_string: &plan.build_string,
+        subdir: plan.subdir(),
+        platform: plan.target_platform,
+        build_platform: plan.build_platform,
+        test: &output.output.test,
+        recipe_dir: &plan.recipe_dir,
+        toolchain: &plan.test_toolchain,
+        channels: &channels,
+        glibc: glibc.as_ref(),
+        emulator: emulate::EmulatorSpec {
+            program: section.and_then(|p| p.emulator.as_deref()),
+            apt: section.and_then(|p| p.emulator_apt.as_deref()),
+            sysroot: section.and_then(|p| p.sysroot.as_deref()),
         },
-    )?;
-    Ok((entry, script_seconds))
+        machine_path: &ctx.machine_path,
+        package_cache: &shop.package_cache,
+        work_dir,
+        log,
+    })?;
+    Ok(())
 }
 
 /// Copies the target python's `_sysconfigdata_*.py` from the host prefix into `dirs.cross_python`, the only
@@ -523,106 +688,6 @@ fn stage_cross_python(plan: &Plan, work: &WorkDir, dirs: &ScriptDirs) -> Result<
         &from,
     ))?;
     Ok(())
-}
-
-/// The recipe's license files resolved in `SRC_DIR` (symlinks followed, which must stay inside it).
-fn license_files(plan: &Plan, work: &WorkDir) -> Result<Vec<PathBuf>, BuildError> {
-    let src =
-        fs_err::canonicalize(&work.src).map_err(io_err("reading the source tree", &work.src))?;
-    let mut out = Vec::new();
-    for file in &plan.rendered.license_files {
-        let error = |reason| BuildError::LicenseFile {
-            name: plan.rendered.name.clone(),
-            recipe: plan.recipe_dir.clone(),
-            file: file.clone(),
-            reason,
-        };
-        let resolved = fs_err::canonicalize(src.join(file))
-            .map_err(|_| error("is not in the source tree (SRC_DIR)"))?;
-        if !resolved.starts_with(&src) {
-            return Err(error("leads outside the source tree (SRC_DIR)"));
-        }
-        out.push(resolved);
-    }
-    Ok(out)
-}
-
-fn package_metadata(
-    ctx: &Context,
-    shop: &Workshop,
-    plan: &Plan,
-    work: &WorkDir,
-    files: &[PathBuf],
-) -> PackageMetadata {
-    let r = &plan.rendered;
-    let has_elf = files
-        .iter()
-        .any(|f| package::is_elf(&work.host_prefix.join(f)));
-    let mut about = serde_json::Map::new();
-    for (k, v) in &r.about {
-        about.insert(k.clone(), v.clone());
-    }
-    about.insert(
-        "channels".into(),
-        json!([ctx.output_channel.display().to_string()]),
-    );
-    let timestamp_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
-    let glibc = (has_elf && plan.subdir() != rattler_conda_types::Subdir::NoArch)
-        .then(|| ctx.glibc_for(plan.target_platform))
-        .flatten();
-    let depends = package::depends(&DependsInput {
-        name: &r.name,
-        run: &r.requirements.run,
-        ignore_run_exports: &r.requirements.ignore_run_exports,
-        host_records: &plan.host_records,
-        build_records: &plan.build_records,
-        glibc: glibc.as_ref(),
-        noarch: !r.noarch.is_none(),
-        package_cache: &shop.package_cache,
-    });
-    let about_str = |key: &str| {
-        r.about
-            .get(key)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    };
-    PackageMetadata {
-        name: r.name.parse().expect("package name checked when rendering"),
-        version: r.version.parse().expect("version checked when rendering"),
-        build_string: plan.build_string.clone(),
-        build_number: r.build_number,
-        subdir: plan.subdir(),
-        noarch: r.noarch,
-        entry_points: r.entry_points.clone(),
-        depends,
-        constrains: r.requirements.run_constraints.clone(),
-        license: about_str("license"),
-        license_family: about_str("license_family"),
-        timestamp_ms,
-        about: serde_json::Value::Object(about),
-        run_exports: rattler_conda_types::package::RunExportsJson {
-            weak: r.requirements.run_exports_weak.clone(),
-            strong: r.requirements.run_exports_strong.clone(),
-            ..Default::default()
-        },
-        hash_input: plan.inputs.to_json(),
-        recipe_dir: plan.recipe_dir.clone(),
-        rendered_recipe: serde_json::to_string_pretty(&plan.rendered)
-            .expect("rendered recipe serialises"),
-        test_files: r
-            .test
-            .files
-            .iter()
-            .map(|f| (f.clone(), plan.recipe_dir.join(f)))
-            .collect(),
-        test_commands: r.test.commands.clone(),
-        // Resolved and checked by `license_files` once the script has run.
-        license_files: Vec::new(),
-        source_date_epoch: SOURCE_DATE_EPOCH,
-    }
 }
 
 /// The directories of one build.

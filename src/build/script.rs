@@ -63,6 +63,25 @@ pub fn run(
             path: script_path,
         });
     }
+    run_file(plan, &script_path, vars, work, hooks, sandbox, log)
+}
+
+/// Run the script file `script_path` as [`run`] runs the build script (an output's own script, after it).
+///
+/// Errors: as [`run`].
+pub fn run_file(
+    plan: &Plan,
+    script_path: &Path,
+    vars: &BTreeMap<String, String>,
+    work: &WorkDir,
+    hooks: &BuildHooks,
+    sandbox: Option<&Policy>,
+    log: &Path,
+) -> Result<f64, BuildError> {
+    let io = |what, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BuildError::Io { what, path, source }
+    };
     let out = fs_err::OpenOptions::new()
         .append(true)
         .create(true)
@@ -73,7 +92,7 @@ pub fn run(
     cmd.arg("-e")
         .arg("-o")
         .arg("pipefail")
-        .arg(&script_path)
+        .arg(script_path)
         .current_dir(&work.src)
         .env_clear()
         .envs(vars)
@@ -105,7 +124,7 @@ pub fn run(
             path: work.root.clone(),
             source,
         },
-        None => io("starting bash", &script_path)(err),
+        None => io("starting bash", script_path)(err),
     })?;
     let seconds = started.elapsed().as_secs_f64();
     if status.success() {

@@ -90,6 +90,7 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
             "state": state,
             "key": key,
             "reason": reason,
+            "packages": ws.rendered(n).package_names(),
         })
     };
     let channel_entries = ws.from_channels.iter().map(|((name, platform), version)| {
@@ -125,6 +126,17 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
                         line.push_str(&format!(" ({reason})"));
                     }
                     lines.push(line);
+                    let packages: Vec<&str> = e["packages"]
+                        .as_array()
+                        .map(|p| p.iter().filter_map(|v| v.as_str()).collect())
+                        .unwrap_or_default();
+                    if packages.len() > 1
+                        || packages
+                            .first()
+                            .is_some_and(|p| Some(*p) != e["name"].as_str())
+                    {
+                        lines.push(format!("    makes {}", packages.join(", ")));
+                    }
                 }
             }
             lines.join("\n")

@@ -17,6 +17,7 @@ fn recipes(list: &[Fixture]) -> (BTreeMap<String, usize>, Vec<NodeSpec>) {
             } else {
                 vec![]
             },
+            provides: vec![name.to_string()],
         })
         .collect();
     let providers = specs
@@ -232,5 +233,77 @@ fn run_requirements_of_a_noarch_dependency_are_built_for_the_dependents_target()
     assert_eq!(
         waves.last().unwrap(),
         &vec!["conda (linux-aarch64)".to_string()]
+    );
+}
+
+/// A multi-output build is one node that every one of its packages points to; a package it makes on one platform
+/// only is left to channels on the others.
+#[test]
+fn outputs_of_one_build_are_one_node() {
+    use DepKind::*;
+    let gcc = |target: Subdir| NodeSpec {
+        name: "gcc".into(),
+        version: "12.2.0".into(),
+        noarch: false,
+        requires: vec![],
+        run_exports: vec!["libgcc-ng".into()],
+        provides: match target {
+            Subdir::Linux64 => vec!["libgcc-ng".into(), "gcc_impl_linux-aarch64".into()],
+            _ => vec!["libgcc-ng".into()],
+        },
+    };
+    let zlib = NodeSpec {
+        name: "zlib".into(),
+        version: "1".into(),
+        noarch: false,
+        requires: vec![
+            (Build, "gcc_impl_linux-aarch64".into()),
+            (Host, "libgcc-ng".into()),
+        ],
+        run_exports: vec![],
+        provides: vec!["zlib".into()],
+    };
+    let providers = BTreeMap::from([
+        ("libgcc-ng".to_string(), 0),
+        ("gcc_impl_linux-aarch64".to_string(), 0),
+        ("zlib".to_string(), 1),
+    ]);
+    let graph = Graph::expand::<()>(
+        &[(1, Subdir::LinuxAarch64)],
+        &providers,
+        Subdir::Linux64,
+        |r, t| Ok(Some(if r == 0 { gcc(t) } else { zlib.clone() })),
+    )
+    .unwrap();
+    let labels: Vec<String> = graph.nodes.iter().map(Node::label).collect();
+    assert_eq!(
+        labels,
+        [
+            "zlib (linux-aarch64)",
+            "gcc (linux-64)",
+            "gcc (linux-aarch64)"
+        ]
+    );
+    assert_eq!(graph.deps[0], BTreeSet::from([1, 2]));
+    assert!(graph.external.is_empty());
+
+    // Asked for on linux-aarch64, where gcc does not make it: a channel must provide it.
+    let wants = NodeSpec {
+        requires: vec![(Host, "gcc_impl_linux-aarch64".into())],
+        ..zlib.clone()
+    };
+    let graph = Graph::expand::<()>(
+        &[(1, Subdir::LinuxAarch64)],
+        &providers,
+        Subdir::Linux64,
+        |r, t| Ok(Some(if r == 0 { gcc(t) } else { wants.clone() })),
+    )
+    .unwrap();
+    assert_eq!(graph.external.len(), 1);
+    assert_eq!(graph.external[0].name, "gcc_impl_linux-aarch64");
+    assert_eq!(
+        graph.nodes.len(),
+        1,
+        "no node for a build that does not make the package"
     );
 }

@@ -90,6 +90,15 @@ pub fn check(recipe: &LoadedRecipe, rendered: &RenderedRecipe) -> Result<(), Con
     for (i, file) in rendered.test.files.iter().enumerate() {
         fields.push((format!("test.files[{i}]"), file.clone()));
     }
+    for output in &rendered.outputs {
+        let at = format!("outputs[{}]", output.index);
+        if let Some(script) = &output.script {
+            fields.push((format!("{at}.script"), script.clone()));
+        }
+        for (i, file) in output.test.files.iter().enumerate() {
+            fields.push((format!("{at}.test.files[{i}]"), file.clone()));
+        }
+    }
     for (field, rel) in fields {
         let span = rendered.path_spans.get(&field).copied().unwrap_or_default();
         let invalid = |message: String| {

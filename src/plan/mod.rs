@@ -102,6 +102,36 @@ impl Plan {
     }
 }
 
+/// One package a plan makes, with its store key.
+#[derive(Debug, Clone)]
+pub struct OutputKey {
+    /// The package as rendered.
+    pub output: crate::render::RenderedOutput,
+    /// Its store key: the plan's key for the first package, `blake3({"build": <plan key>, "output": <name>})` for
+    /// the others of a multi-output recipe. The first is stored last, so its presence means every one is.
+    pub key: StoreKey,
+}
+
+impl Plan {
+    /// The packages of the build and their store keys, in recipe order.
+    pub fn outputs(&self) -> Vec<OutputKey> {
+        self.rendered
+            .packages()
+            .into_iter()
+            .enumerate()
+            .map(|(i, output)| {
+                let key = match i {
+                    0 => self.key.clone(),
+                    _ => store::compute_key(
+                        &serde_json::json!({"build": self.key.as_str(), "output": output.name}),
+                    ),
+                };
+                OutputKey { output, key }
+            })
+            .collect()
+    }
+}
+
 /// The subdir of `rendered` built for `target`: `noarch` for noarch recipes.
 pub fn subdir_for(rendered: &RenderedRecipe, target: Subdir) -> Subdir {
     if rendered.noarch == NoArchType::none() {
@@ -245,8 +275,12 @@ pub fn plan(ctx: &Context, req: PlanRequest, rendered: RenderedRecipe) -> Result
         path,
         ids,
     )?;
+    // One test toolchain for every package of the build (a multi-output recipe's outputs each have tests).
+    let packages = rendered.packages();
     let test_toolchain = toolchain::resolve(
-        render::toolchain_names(&rendered.test.requires),
+        packages
+            .iter()
+            .flat_map(|p| render::toolchain_names(&p.test.requires)),
         &tools,
         target.as_str(),
         path,

@@ -51,6 +51,69 @@ pub struct RawRecipe {
     /// Per-platform additions, keyed by conda subdir (`linux-aarch64`), as Cargo's `[target.<triple>]` tables.
     #[serde(default)]
     pub target: BTreeMap<String, TargetSection>,
+    /// The packages one build makes (conda-build's `outputs:`, rattler-build's `outputs`). Without it the recipe
+    /// makes one package, `[package]` itself; with it, `[package]` names the build, and each output is a package
+    /// with its own files, run requirements, run_exports, test and about.
+    #[serde(default)]
+    #[schemars(with = "Vec<OutputSection>")]
+    pub outputs: Vec<Spanned<OutputSection>>,
+}
+
+/// `[[outputs]]`: one package of a multi-output recipe. The build (sources, `[build]`, build and host
+/// requirements) is the recipe's and runs once; outputs take their files from what it installed.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    /// The package name.
+    #[schemars(with = "String")]
+    pub name: Template,
+    /// The package version (default: `[package] version`).
+    #[schemars(with = "Option<String>")]
+    pub version: Option<Template>,
+    /// Globs relative to `$PREFIX` (`lib/libgcc_s.so*`, `include/**`) over the files the build installed: the
+    /// files this output takes. A file two outputs take is an error; a file no output takes is left out. With
+    /// neither `files` nor `script` the output is a metapackage (only metadata and run requirements).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub files: Vec<Template>,
+    /// A script file in the recipe directory, run with bash after the build script (outputs in order), with the
+    /// same environment: every file it adds to `$PREFIX` belongs to this output.
+    #[schemars(with = "Option<String>")]
+    pub script: Option<Template>,
+    /// `true`, `false` or a template rendering to one of them: leave this output out on this platform.
+    #[schemars(with = "Option<spanned::BoolOrTemplate>")]
+    pub skip: Option<Spanned<spanned::BoolOrTemplate>>,
+    /// Run requirements and run_exports of this package.
+    #[serde(default)]
+    pub requirements: OutputRequirementsSection,
+    /// Tests run in a fresh environment holding this package.
+    #[serde(default)]
+    pub test: TestSection,
+    /// Overrides of the recipe's `[about]` fields for this package.
+    #[serde(default)]
+    pub about: AboutSection,
+}
+
+/// `[outputs.requirements]`: what a package needs at run time; build and host belong to the recipe's build.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputRequirementsSection {
+    /// Run requirements (`depends` in index.json).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub run: Vec<Template>,
+    /// `constrains` in index.json.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub run_constraints: Vec<Template>,
+    /// Package names of the build's environments whose run_exports this package does not take (every output
+    /// takes those of the recipe's build and host environments, as a single-output package does).
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub ignore_run_exports: Vec<Template>,
+    /// What dependents get in their run requirements.
+    #[serde(default)]
+    pub run_exports: RunExportsSection,
 }
 
 /// `[package]`.
@@ -399,6 +462,55 @@ fn validate(raw: &RawRecipe, file: &SourceFile) -> Result<(), RecipeError> {
                 at,
                 "this source has no `sha256`",
                 Some("every downloaded or cached source is verified: add `sha256 = \"<64 hex digits>\"`"),
+            ));
+        }
+    }
+    validate_outputs(raw, file)
+}
+
+/// With `[[outputs]]`, what only a package has (run requirements, run_exports, tests, entry points) must be
+/// written in an output: at the recipe's top level it would belong to no package.
+fn validate_outputs(raw: &RawRecipe, file: &SourceFile) -> Result<(), RecipeError> {
+    if raw.outputs.is_empty() {
+        return Ok(());
+    }
+    let reqs =
+        std::iter::once(&raw.requirements).chain(raw.target.values().map(|t| &t.requirements));
+    let mut misplaced: Vec<(&str, &[Template])> = Vec::new();
+    for r in reqs {
+        misplaced.push(("requirements.run", &r.run));
+        misplaced.push(("requirements.run_constraints", &r.run_constraints));
+        misplaced.push(("requirements.run_exports.weak", &r.run_exports.weak));
+        misplaced.push(("requirements.run_exports.strong", &r.run_exports.strong));
+    }
+    misplaced.push(("test.requires", &raw.test.requires));
+    misplaced.push(("test.files", &raw.test.files));
+    misplaced.push(("test.commands", &raw.test.commands));
+    misplaced.push(("test.imports", &raw.test.imports));
+    misplaced.push(("build.entry_points", &raw.build.entry_points));
+    for (field, values) in misplaced {
+        if let Some(first) = values.first() {
+            return Err(file.invalid(
+                Span::from(first.span()),
+                format!("`{field}` belongs to a package, and with [[outputs]] the recipe's top level is the build"),
+                Some(&format!("move it into the [[outputs]] it is for (`[outputs.{}]`)", field.split('.').next().unwrap_or(field))),
+            ));
+        }
+    }
+    let mut names: BTreeMap<&str, Span> = BTreeMap::new();
+    for output in &raw.outputs {
+        let name = &output.get_ref().name;
+        if let Some(first) = names.insert(name.get_ref(), Span::from(name.span())) {
+            let line = file.text[..first.start].lines().count().max(1);
+            return Err(file.invalid(
+                Span::from(name.span()),
+                format!(
+                    "two [[outputs]] are named {}",
+                    crate::render::checks::excerpt(name.get_ref())
+                ),
+                Some(&format!(
+                    "the first is at line {line}; one build makes each package once"
+                )),
             ));
         }
     }

@@ -31,18 +31,21 @@ impl std::io::Write for CappedOutput {
 /// `apply_pin_expressions` does (`zlib 1.2.13`, `x.x` → `zlib >=1.2.13,<1.3.0a0`; `python 3.11.2` with min_pin and
 /// max_pin `x.x` → `python >=3.11,<3.12.0a0`). Without max_pin: `>=L`.
 pub(super) fn pin_subpackage(
-    own: Option<&(String, String)>,
+    own: &[(String, String)],
     name: &str,
     pins: Pins<'_>,
     exact: bool,
 ) -> Result<String, minijinja::Error> {
-    let (own_name, version) =
-        own.ok_or_else(|| invalid("pin_subpackage used before [package] is known".into()))?;
-    if own_name != name {
-        return Err(invalid(format!(
-            "pin_subpackage: `{name}` is not an output of this recipe (`{own_name}`)"
-        )));
-    }
+    let Some((_, version)) = own.iter().find(|(n, _)| n == name) else {
+        let known: Vec<&str> = own.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(invalid(match known.is_empty() {
+            true => "pin_subpackage used before [package] is known".into(),
+            false => format!(
+                "pin_subpackage: `{name}` is not an output of this recipe ({})",
+                known.join(", ")
+            ),
+        }));
+    };
     if exact {
         return Err(invalid(
             "pin_subpackage(exact=true) is not supported yet: use max_pin".into(),

@@ -5,6 +5,7 @@ use rattler_conda_types::Subdir;
 
 use super::*;
 use crate::recipe::{parse, LoadedRecipe, SourceFile};
+use crate::source::SourceOrigin;
 
 fn load(text: &str) -> LoadedRecipe {
     let path = Path::new("recipes/t/recipe.toml");
@@ -120,7 +121,7 @@ fn undefined_variable_points_into_the_string() {
 fn pin_subpackage_bounds_follow_conda_build() {
     let pin = |name: &str, version: &str, min: Option<&str>, max: Option<&str>| {
         let own = (name.to_string(), version.to_string());
-        pin_subpackage(Some(&own), name, Pins { min, max }, false)
+        pin_subpackage(std::slice::from_ref(&own), name, Pins { min, max }, false)
     };
     let cases = [
         (
@@ -151,7 +152,7 @@ fn pin_subpackage_bounds_follow_conda_build() {
         assert_eq!(pin(name, version, min, max).unwrap(), want);
     }
     let own = ("openssl".to_string(), "3.0.22".to_string());
-    assert!(pin_subpackage(Some(&own), "zlib", Pins::default(), false).is_err());
+    assert!(pin_subpackage(std::slice::from_ref(&own), "zlib", Pins::default(), false).is_err());
     let err = pin("python", "3.11.2", Some("x.y"), None).unwrap_err();
     assert!(err.to_string().contains("min_pin must look like"), "{err}");
 }
@@ -254,4 +255,85 @@ fn cargo_vendor_sources_land_in_vendor_and_take_no_patches() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("cargo_vendor"), "{err}");
+}
+
+const OUTPUTS: &str = r#"
+[package]
+name = "gcc"
+version = "12.2.0"
+
+[requirements]
+build = ["make"]
+host = ["ncurses"]
+
+[[outputs]]
+name = "libgcc-ng"
+files = ["lib/libgcc_s.so*"]
+[outputs.requirements.run_exports]
+strong = ["{{ pin_subpackage('libgcc-ng', max_pin='x') }}"]
+
+[[outputs]]
+name = "gcc_impl_{{ target_platform }}"
+files = ["bin/*"]
+skip = "{{ target_platform == 'linux-aarch64' }}"
+[outputs.requirements]
+run = ["{{ pin_subpackage('libgcc-ng', min_pin='x.x.x', max_pin='x.x.x') }}"]
+[outputs.test]
+commands = ["gcc --version"]
+
+[[outputs]]
+name = "libgomp"
+version = "1.0.{{ ncurses }}"
+files = ["lib/libgomp.so*"]
+skip = true
+"#;
+
+#[test]
+fn outputs_render_with_pins_between_them_and_skips_per_platform() {
+    let pins = BTreeMap::from([("ncurses".to_string(), "6.4.*".to_string())]);
+    let r = render_for(OUTPUTS, Subdir::Linux64, &pins).unwrap();
+    assert_eq!(r.package_names(), ["libgcc-ng", "gcc_impl_linux-64"]);
+    assert_eq!(
+        r.outputs[0].run_exports_strong,
+        ["libgcc-ng >=12.2.0,<13.0a0"]
+    );
+    assert_eq!(r.outputs[1].run, ["libgcc-ng >=12.2.0,<12.2.1.0a0"]);
+    assert_eq!(r.outputs[1].test.commands, ["gcc --version"]);
+    assert_eq!(r.outputs[1].index, 1);
+    // The build's requirements stay the recipe's; the key's JSON names every output.
+    assert_eq!(
+        r.requirements.host,
+        [Requirement::Package("ncurses 6.4.*".into())]
+    );
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(json["outputs"].as_array().unwrap().len(), 2);
+
+    let aarch64 = render_for(OUTPUTS, Subdir::LinuxAarch64, &pins).unwrap();
+    assert_eq!(aarch64.package_names(), ["libgcc-ng"]);
+    assert!(!aarch64.skip);
+
+    let all_skipped = OUTPUTS.replace(
+        "[[outputs]]\nname = \"libgcc-ng\"",
+        "[[outputs]]\nname = \"libgcc-ng\"\nskip = true",
+    );
+    assert!(
+        render_for(&all_skipped, Subdir::LinuxAarch64, &pins)
+            .unwrap()
+            .skip
+    );
+}
+
+#[test]
+fn a_single_output_recipe_is_its_own_package_and_keeps_its_key_json() {
+    let pins = BTreeMap::from([("ncurses".to_string(), "6.4.*".to_string())]);
+    let r = render_for(RECIPE, Subdir::Linux64, &pins).unwrap();
+    assert!(!r.is_multi_output());
+    let packages = r.packages();
+    assert_eq!(packages.len(), 1);
+    assert_eq!(packages[0].name, "zlib");
+    assert_eq!(
+        packages[0].run_exports_weak,
+        r.requirements.run_exports_weak
+    );
+    assert!(serde_json::to_value(&r).unwrap().get("outputs").is_none());
 }

@@ -169,17 +169,37 @@ pub fn prepare(ctx: &Context, selection: &Selection) -> Result<Workset, Schedule
         .unwrap_or(ctx.build_platform);
     let mut rendered: BTreeMap<(usize, Subdir), RenderedRecipe> = BTreeMap::new();
     let mut providers: BTreeMap<String, usize> = BTreeMap::new();
+    // A multi-output recipe may make a package on some platforms only: every platform of the run counts.
+    let mut platforms = vec![first];
+    platforms.extend(selection.platforms.iter().copied());
+    platforms.push(ctx.build_platform);
+    platforms.dedup();
     for (i, recipe) in recipes.iter().enumerate() {
-        let r = ctx.render(recipe, first)?;
-        if let Some(&other) = providers.get(&r.name) {
-            return Err(ScheduleError::Duplicate {
-                name: r.name.clone(),
-                first: recipes[other].dir.clone(),
-                second: recipe.dir.clone(),
-            });
+        for &platform in &platforms {
+            if rendered.contains_key(&(i, platform)) {
+                continue;
+            }
+            let r = ctx.render(recipe, platform)?;
+            let names = match r.is_multi_output() || platform == first {
+                true => r.package_names(),
+                false => Vec::new(),
+            };
+            for name in names {
+                match providers.get(&name) {
+                    Some(&other) if other != i => {
+                        return Err(ScheduleError::Duplicate {
+                            name,
+                            first: recipes[other].dir.clone(),
+                            second: recipe.dir.clone(),
+                        })
+                    }
+                    _ => {
+                        providers.insert(name, i);
+                    }
+                }
+            }
+            rendered.insert((i, platform), r);
         }
-        providers.insert(r.name.clone(), i);
-        rendered.insert((i, first), r);
     }
     let mut root_recipes: BTreeSet<usize> = (0..recipes.len())
         .filter(|&i| selection.all || root_dirs.contains(&canonical(&dirs[i])))
@@ -224,40 +244,48 @@ pub fn prepare(ctx: &Context, selection: &Selection) -> Result<Workset, Schedule
     Ok(workset)
 }
 
-/// The graph's view of a render: `None` when skipped.
+/// The graph's view of a render: `None` when skipped. The run and test requirements and run_exports of a
+/// multi-output recipe are those of all its outputs.
 fn node_spec(r: &RenderedRecipe) -> Option<NodeSpec> {
     if r.skip {
         return None;
     }
-    let reqs = &r.requirements;
+    let name_of = |spec: &String| spec.split_whitespace().next().map(str::to_string);
     let packages = |list: &[Requirement]| -> Vec<String> {
         RenderedRecipe::package_specs(list)
             .filter_map(|s| s.split_whitespace().next())
             .map(str::to_string)
             .collect()
     };
+    let outputs = r.packages();
     let mut requires = Vec::new();
-    for (kind, names) in [
-        (DepKind::Build, packages(&reqs.build)),
-        (DepKind::Host, packages(&reqs.host)),
-        (
-            DepKind::Run,
-            reqs.run
+    let reqs = &r.requirements;
+    requires.extend(
+        packages(&reqs.build)
+            .into_iter()
+            .map(|n| (DepKind::Build, n)),
+    );
+    requires.extend(packages(&reqs.host).into_iter().map(|n| (DepKind::Host, n)));
+    for output in &outputs {
+        requires.extend(
+            output
+                .run
                 .iter()
-                .filter_map(|s| s.split_whitespace().next())
-                .map(str::to_string)
-                .collect(),
-        ),
-        (DepKind::Test, packages(&r.test.requires)),
-    ] {
-        requires.extend(names.into_iter().map(|n| (kind, n)));
+                .filter_map(name_of)
+                .map(|n| (DepKind::Run, n)),
+        );
     }
-    let run_exports = reqs
-        .run_exports_weak
+    for output in &outputs {
+        requires.extend(
+            packages(&output.test.requires)
+                .into_iter()
+                .map(|n| (DepKind::Test, n)),
+        );
+    }
+    let run_exports = outputs
         .iter()
-        .chain(&reqs.run_exports_strong)
-        .filter_map(|s| s.split_whitespace().next())
-        .map(str::to_string)
+        .flat_map(|o| o.run_exports_weak.iter().chain(&o.run_exports_strong))
+        .filter_map(name_of)
         .collect();
     Some(NodeSpec {
         name: r.name.clone(),
@@ -265,6 +293,7 @@ fn node_spec(r: &RenderedRecipe) -> Option<NodeSpec> {
         noarch: r.noarch != rattler_conda_types::NoArchType::none(),
         requires,
         run_exports,
+        provides: r.package_names(),
     })
 }
 
@@ -370,9 +399,13 @@ pub fn states(
                 continue;
             }
             let plan = ws.plan(ctx, n, &records)?;
-            let state = match store.lookup(&plan.key)? {
-                Some(entry) => {
-                    records.insert((node.subdir, node.name.clone()), run_record(store, &entry)?);
+            let state = match crate::build::lookup(store, &plan)? {
+                Some(entries) => {
+                    for entry in &entries {
+                        let record = run_record(store, entry)?;
+                        let name = record.package_record.name.as_normalized().to_string();
+                        records.insert((node.subdir, name), record);
+                    }
                     NodeState::Cached { key: plan.key }
                 }
                 None => {

@@ -35,7 +35,7 @@ pub struct RunOptions {
 struct Done {
     node: usize,
     result: Result<
-        (Outcome, rattler_conda_types::RepoDataRecord),
+        (Outcome, Vec<rattler_conda_types::RepoDataRecord>),
         (String, Option<std::path::PathBuf>),
     >,
     start: f64,
@@ -173,12 +173,14 @@ pub fn execute(
             running -= 1;
             let n = done.node;
             let outcome = match done.result {
-                Ok((outcome, record)) => {
+                Ok((outcome, built)) => {
                     let node = &graph.nodes[n];
-                    records
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert((node.subdir, node.name.clone()), record);
+                    let mut records = records.lock().unwrap_or_else(|e| e.into_inner());
+                    for record in built {
+                        let name = record.package_record.name.as_normalized().to_string();
+                        records.insert((node.subdir, name), record);
+                    }
+                    drop(records);
                     for &next in &dependents[n] {
                         remaining[next] -= 1;
                         if remaining[next] == 0 {
@@ -313,7 +315,8 @@ fn build_node(
     records: &Mutex<RunRecords>,
     jobserver: &Jobserver,
     on_phase: &(dyn Fn(Phase) + Sync),
-) -> Result<(Outcome, rattler_conda_types::RepoDataRecord), (String, Option<std::path::PathBuf>)> {
+) -> Result<(Outcome, Vec<rattler_conda_types::RepoDataRecord>), (String, Option<std::path::PathBuf>)>
+{
     let report = |e: miette::Report| format!("{e:?}");
     let snapshot = records.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let plan = ws
@@ -335,8 +338,11 @@ fn build_node(
     if matches!(outcome, Outcome::Cached(_)) {
         on_phase(Phase::Publish);
     }
-    sink.publish(outcome.entry())
-        .map_err(|e| failed(miette::Report::from_err(e)))?;
-    let record = run_record(&shop.store, outcome.entry()).map_err(|e| failed(e.into()))?;
-    Ok((outcome, record))
+    let mut built = Vec::new();
+    for entry in outcome.entries() {
+        sink.publish(entry)
+            .map_err(|e| failed(miette::Report::from_err(e)))?;
+        built.push(run_record(&shop.store, entry).map_err(|e| failed(e.into()))?);
+    }
+    Ok((outcome, built))
 }

@@ -157,48 +157,7 @@ pub fn host_names(ws: &Path, store: &Path, recipe: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// `tests/clients/check_channel.py`: conda-package-handling extracts every archive of `platform`'s subdir (and
-/// noarch), py-rattler installs `specs` into `prefix`, then `commands` run there (cwd `cwd`). Returns its JSON
-/// report.
-pub fn check_channel(
-    channel: &Path,
-    platform: &str,
-    prefix: &Path,
-    specs: &[&str],
-    commands: &[String],
-    cwd: &Path,
-) -> serde_json::Value {
-    let mut check = std::process::Command::new(common::python());
-    check
-        .arg(common::repo().join("tests/clients/check_channel.py"))
-        .arg("--channel")
-        .arg(channel)
-        .args(["--platform", platform, "--prefix"])
-        .arg(prefix)
-        .current_dir(cwd);
-    for spec in specs {
-        check.args(["--spec", spec]);
-    }
-    for command in commands {
-        check.arg("--run").arg(command);
-    }
-    let out = run(&mut check);
-    assert!(
-        out.status.success(),
-        "real clients rejected the {platform} packages"
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// Names of the records a [`check_channel`] report says were installed.
-pub fn installed(report: &serde_json::Value) -> BTreeSet<String> {
-    report["installed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap().to_string())
-        .collect()
-}
+pub use crate::common::{check_channel, installed};
 
 /// Shell commands checking the python a real client installed in `$PREFIX`; `run` turns a program path into the
 /// command that runs it (under qemu for linux-aarch64). Every lib-dynload module imports and the modules

@@ -2,6 +2,7 @@
 //! that has the real conda clients.
 #![allow(dead_code)]
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -158,5 +159,48 @@ pub fn outcomes(
                 e["outcome"].as_str().unwrap().to_string(),
             )
         })
+        .collect()
+}
+
+/// `tests/clients/check_channel.py`: conda-package-handling extracts every archive of `platform`'s subdir (and
+/// noarch), py-rattler installs `specs` into `prefix`, then `commands` run there (cwd `cwd`). Returns its JSON
+/// report.
+pub fn check_channel(
+    channel: &Path,
+    platform: &str,
+    prefix: &Path,
+    specs: &[&str],
+    commands: &[String],
+    cwd: &Path,
+) -> serde_json::Value {
+    let mut check = std::process::Command::new(python());
+    check
+        .arg(repo().join("tests/clients/check_channel.py"))
+        .arg("--channel")
+        .arg(channel)
+        .args(["--platform", platform, "--prefix"])
+        .arg(prefix)
+        .current_dir(cwd);
+    for spec in specs {
+        check.args(["--spec", spec]);
+    }
+    for command in commands {
+        check.arg("--run").arg(command);
+    }
+    let out = run(&mut check);
+    assert!(
+        out.status.success(),
+        "real clients rejected the {platform} packages"
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Names of the records a [`check_channel`] report says were installed.
+pub fn installed(report: &serde_json::Value) -> BTreeSet<String> {
+    report["installed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
         .collect()
 }
