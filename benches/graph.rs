@@ -69,6 +69,7 @@ fn workspace() -> (Vec<NodeSpec>, BTreeMap<String, usize>) {
             requires,
             run_exports: Vec::new(),
             provides: vec![name(i)],
+            strong_run_exports: Vec::new(),
         });
     }
     let providers = specs

@@ -40,6 +40,7 @@ impl Context {
     ) -> Result<RenderedRecipe, RecipeError> {
         let pins = self.workspace.pins_for(target);
         let tools = self.workspace.toolchain_for(target);
+        let packaged = self.workspace.packaged_toolchain_for(target);
         render::render(
             recipe,
             &RenderOptions {
@@ -47,6 +48,7 @@ impl Context {
                 build_platform: self.build_platform,
                 pins: &pins,
                 toolchain: &tools,
+                packaged: &packaged,
             },
         )
     }

@@ -43,6 +43,9 @@ pub struct NodeSpec {
     /// Package names of its run_exports (weak and strong): a package with it in host runs with them, so its test
     /// needs them built first (python's `python_abi`).
     pub run_exports: Vec<String>,
+    /// Package names of its strong run_exports (conda-forge's compilers export `libgcc-ng` this way): a package
+    /// with it in its build environment runs with them on its own target, so they are built first.
+    pub strong_run_exports: Vec<String>,
     /// The package names its build makes: `name` itself, or the names of a multi-output recipe's outputs on this
     /// platform. A requirement of one of them is an edge to this node.
     pub provides: Vec<String>,
@@ -164,7 +167,10 @@ impl Graph {
                     Some(dep) => {
                         ex.graph.deps[index].insert(dep);
                         if kind == DepKind::Host {
-                            ex.add_run_exports(index, dep, providers)?;
+                            ex.add_run_exports(index, dep, providers, false)?;
+                        }
+                        if kind == DepKind::Build {
+                            ex.add_run_exports(index, dep, providers, true)?;
                         }
                         if kind != DepKind::Build {
                             ex.add_noarch_run_closure(index, dep, providers, &mut BTreeSet::new())?;
@@ -379,13 +385,15 @@ impl<E> Expander<'_, E> {
         Ok(())
     }
 
-    /// The run_exports of host dependency `dep` become run requirements of `index` (as conda-build applies them),
-    /// except for a noarch output, which takes none: edges to the nodes that provide them, same target.
+    /// The run_exports of host dependency `dep` (only the strong ones for a build dependency) become run
+    /// requirements of `index` (as conda-build applies them), except for a noarch output, which takes none: edges
+    /// to the nodes that provide them for `index`'s target.
     fn add_run_exports(
         &mut self,
         index: usize,
         dep: usize,
         providers: &BTreeMap<String, usize>,
+        strong_only: bool,
     ) -> Result<(), E> {
         let node = &self.graph.nodes[index];
         let (recipe, target) = (node.recipe, node.target);
@@ -399,10 +407,13 @@ impl<E> Expander<'_, E> {
         let exports: Vec<usize> = self.specs[&(dep_recipe, dep_target)]
             .as_ref()
             .map(|spec| {
-                spec.run_exports
-                    .iter()
-                    .filter_map(|name| providers.get(name).copied())
-                    .collect()
+                match strong_only {
+                    true => &spec.strong_run_exports,
+                    false => &spec.run_exports,
+                }
+                .iter()
+                .filter_map(|name| providers.get(name).copied())
+                .collect()
             })
             .unwrap_or_default();
         for provider in exports {

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::recipe::{LoadedRecipe, RecipeError, Span, Template};
 use crate::source::SourceSpec;
-use crate::workspace::ToolSpec;
+use crate::workspace::{PackagedTool, ToolSpec};
 
 pub mod checks;
 mod template;
@@ -44,6 +44,9 @@ pub struct RenderOptions<'a> {
     pub pins: &'a BTreeMap<String, String>,
     /// Toolchain programs for the target platform, by requirement name.
     pub toolchain: &'a BTreeMap<String, ToolSpec>,
+    /// Toolchain packages that replace those programs as build requirements (`toolchain_from = "archi"`):
+    /// `compiler('c')` in `[requirements] build` becomes the package requirement `gcc_linux-aarch64`.
+    pub packaged: &'a BTreeMap<String, PackagedTool>,
 }
 
 /// A requirement after rendering.
@@ -219,7 +222,7 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         };
     let reqs = &raw.requirements;
     let requirements = Requirements {
-        build: r.requirements(&merged(&reqs.build, |s| &s.build), false)?,
+        build: r.build_requirements(&merged(&reqs.build, |s| &s.build))?,
         host: r.requirements(&merged(&reqs.host, |s| &s.host), true)?,
         run: r.specs(&merged(&reqs.run, |s| &s.run))?,
         run_constraints: r.specs(&merged(&reqs.run_constraints, |s| &s.run_constraints))?,
@@ -538,6 +541,26 @@ impl<'a> Renderer<'a> {
             specs.push(spec);
         }
         Ok(specs)
+    }
+
+    /// Render `[requirements] build`: as [`Self::requirements`], with a toolchain requirement that has a package
+    /// ([`RenderOptions::packaged`]) turned into that package.
+    fn build_requirements(
+        &mut self,
+        templates: &[Template],
+    ) -> Result<Vec<Requirement>, RecipeError> {
+        let mut out = self.requirements(templates, false)?;
+        if self.recipe.raw.build.toolchain_from == Some(crate::workspace::ToolchainFrom::Machine) {
+            return Ok(out);
+        }
+        for req in &mut out {
+            if let Requirement::Toolchain(name) = req {
+                if let Some(tool) = self.opts.packaged.get(name.as_str()) {
+                    *req = Requirement::Package(tool.package.clone());
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Render requirements, telling toolchain programs from packages; with `apply_pins`, a bare package name that

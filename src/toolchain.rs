@@ -40,6 +40,11 @@ pub struct Toolchain {
     /// out of the key's JSON otherwise, so that other recipes keep their keys.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rust: Option<rust::RustToolchain>,
+    /// Toolchain programs that come in packages of the build environment (`toolchain_from = "archi"`), by
+    /// requirement name; their records are in the key with the build environment. Left out of the key's JSON when
+    /// empty, so that stage-0 builds keep their keys.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub packaged: BTreeMap<String, crate::workspace::PackagedTool>,
 }
 
 /// A toolchain program that cannot be used.
@@ -174,6 +179,28 @@ impl Toolchain {
         if let (Some(rustc), Some(rust)) = (self.tools.get("rust"), &self.rust) {
             let linker = self.tools.get("c").map(|c| c.path.as_path());
             vars.extend(rust::env_vars(rustc, rust, linker));
+        }
+        vars
+    }
+
+    /// The compiler variables of the packaged tools, their programs in `build_prefix`/bin: `CC`, `CXX`, `FC`,
+    /// `CPP` and the binutils variables (`AR`, `LD`, …) from the C compiler's `binutils_prefix`, as conda-forge's
+    /// activation scripts set them. They replace what [`Toolchain::env_vars`] gives for the same names.
+    pub fn packaged_env_vars(&self, build_prefix: &str) -> BTreeMap<String, String> {
+        let mut vars = BTreeMap::new();
+        let bin = |program: &str| format!("{build_prefix}/bin/{program}");
+        for (name, var) in [("c", "CC"), ("cxx", "CXX"), ("fortran", "FC")] {
+            if let Some(tool) = self.packaged.get(name) {
+                vars.insert(var.to_string(), bin(&tool.program));
+            }
+        }
+        if let Some(c) = self.packaged.get("c") {
+            vars.insert("CPP".into(), format!("{} -E", bin(&c.program)));
+            if let Some(prefix) = &c.binutils_prefix {
+                for (var, tool) in BINUTILS {
+                    vars.insert(var.to_string(), bin(&format!("{prefix}{tool}")));
+                }
+            }
         }
         vars
     }

@@ -107,6 +107,39 @@ pub struct PlatformSection {
     pub emulator: Option<String>,
     /// The apt package that provides the emulator (`qemu-user`).
     pub emulator_apt: Option<String>,
+    /// Where the build toolchain of packages for this platform comes from: `machine` (stage 0, the default: the
+    /// programs of `[…toolchain]`, found on `PATH`) or `archi` (stage 1: the packages of `archi_toolchain`,
+    /// built by archi, installed into `$BUILD_PREFIX`).
+    pub toolchain_from: Option<ToolchainFrom>,
+    /// archi's own toolchain packages for this target, by requirement name (`c`, `cxx`), used when
+    /// `toolchain_from = "archi"`.
+    #[serde(default)]
+    pub archi_toolchain: BTreeMap<String, PackagedTool>,
+}
+
+/// `toolchain_from` of a `[platform.<subdir>]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolchainFrom {
+    /// The build machine's programs (stage 0).
+    #[default]
+    Machine,
+    /// archi's own packages (stage 1 and after).
+    Archi,
+}
+
+/// One toolchain program that comes in a conda package (conda-forge's `gcc_linux-aarch64`, which `compiler('c')`
+/// names for that target): the package is solved into the build environment, from the run's own recipes first,
+/// and the program is run from `$BUILD_PREFIX/bin`. Its package record, not a program identity, enters the key.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PackagedTool {
+    /// The match spec of the package (`gcc_linux-aarch64`, `gcc_linux-64 12.*`).
+    pub package: String,
+    /// The program in `$BUILD_PREFIX/bin` (`aarch64-conda-linux-gnu-gcc`).
+    pub program: String,
+    /// For compilers: the prefix of the matching binutils in `$BUILD_PREFIX/bin` (`aarch64-conda-linux-gnu-`).
+    pub binutils_prefix: Option<String>,
 }
 
 /// One toolchain program taken from the build machine.
@@ -268,6 +301,20 @@ impl Workspace {
             tools.extend(section.toolchain.clone());
         }
         tools
+    }
+
+    /// The toolchain packages that replace machine programs for builds targeting `target`: its
+    /// `archi_toolchain` when `toolchain_from = "archi"`, else none.
+    pub fn packaged_toolchain_for(
+        &self,
+        target: rattler_conda_types::Subdir,
+    ) -> BTreeMap<String, PackagedTool> {
+        match self.pins.platform.get(target.as_str()) {
+            Some(section) if section.toolchain_from == Some(ToolchainFrom::Archi) => {
+                section.archi_toolchain.clone()
+            }
+            _ => BTreeMap::new(),
+        }
     }
 
     /// The script variables for builds targeting `target`: `[script_env]` overridden by

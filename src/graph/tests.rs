@@ -18,6 +18,7 @@ fn recipes(list: &[Fixture]) -> (BTreeMap<String, usize>, Vec<NodeSpec>) {
                 vec![]
             },
             provides: vec![name.to_string()],
+            strong_run_exports: vec![],
         })
         .collect();
     let providers = specs
@@ -237,7 +238,7 @@ fn run_requirements_of_a_noarch_dependency_are_built_for_the_dependents_target()
 }
 
 /// A multi-output build is one node that every one of its packages points to; a package it makes on one platform
-/// only is left to channels on the others.
+/// only is left to channels on the others; the strong run_exports of a build dependency are edges for the target.
 #[test]
 fn outputs_of_one_build_are_one_node() {
     use DepKind::*;
@@ -247,6 +248,7 @@ fn outputs_of_one_build_are_one_node() {
         noarch: false,
         requires: vec![],
         run_exports: vec!["libgcc-ng".into()],
+        strong_run_exports: vec!["libgcc-ng".into()],
         provides: match target {
             Subdir::Linux64 => vec!["libgcc-ng".into(), "gcc_impl_linux-aarch64".into()],
             _ => vec!["libgcc-ng".into()],
@@ -256,11 +258,10 @@ fn outputs_of_one_build_are_one_node() {
         name: "zlib".into(),
         version: "1".into(),
         noarch: false,
-        requires: vec![
-            (Build, "gcc_impl_linux-aarch64".into()),
-            (Host, "libgcc-ng".into()),
-        ],
+        // The cross compiler in build strong-exports the target's libgcc-ng: an edge to gcc for linux-aarch64.
+        requires: vec![(Build, "gcc_impl_linux-aarch64".into())],
         run_exports: vec![],
+        strong_run_exports: vec![],
         provides: vec!["zlib".into()],
     };
     let providers = BTreeMap::from([

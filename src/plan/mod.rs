@@ -268,13 +268,21 @@ pub fn plan(ctx: &Context, req: PlanRequest, rendered: RenderedRecipe) -> Result
     let tools = ws.toolchain_for(target);
     let path = &ctx.machine_path;
     let ids = &ctx.identities;
-    let toolchain = toolchain::resolve(
+    let mut toolchain = toolchain::resolve(
         rendered.build_toolchain(),
         &tools,
         target.as_str(),
         path,
         ids,
     )?;
+    // Toolchain programs the render turned into build packages (`toolchain_from = "archi"`).
+    let build_specs: Vec<&str> =
+        RenderedRecipe::package_specs(&rendered.requirements.build).collect();
+    toolchain.packaged = ws
+        .packaged_toolchain_for(target)
+        .into_iter()
+        .filter(|(_, tool)| build_specs.contains(&tool.package.as_str()))
+        .collect();
     // One test toolchain for every package of the build (a multi-output recipe's outputs each have tests).
     let packages = rendered.packages();
     let test_toolchain = toolchain::resolve(
@@ -290,8 +298,10 @@ pub fn plan(ctx: &Context, req: PlanRequest, rendered: RenderedRecipe) -> Result
     let build_machine_toolchain = if target == build_platform {
         Toolchain::default()
     } else {
+        // The build machine's own compilers, also when the target's come in packages.
         let compilers = rendered
             .build_toolchain()
+            .chain(toolchain.packaged.keys().map(String::as_str))
             .filter(|n| ["c", "cxx", "rust"].contains(n));
         toolchain::resolve(
             compilers,

@@ -171,6 +171,9 @@ pub fn keyed(inputs: &ScriptInputs, dirs: &ScriptDirs) -> BTreeMap<String, Strin
     for (k, v) in inputs.toolchain.env_vars() {
         set(&k, v);
     }
+    for (k, v) in inputs.toolchain.packaged_env_vars(build_prefix) {
+        set(&k, v);
+    }
     if inputs.toolchain.rust.is_some() {
         // cargo's home in the work directory, never the user's: the source replacement to the vendored crates
         // is written there (crate::source::write_cargo_config), and nothing reaches the network.

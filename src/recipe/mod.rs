@@ -191,6 +191,9 @@ pub struct BuildSection {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub script_env: BTreeMap<String, Template>,
+    /// `machine`: build with the build machine's toolchain even where pins.toml says `toolchain_from = "archi"`
+    /// (the toolchain's own recipes, which cannot need themselves). `archi` or absent: as pins.toml says.
+    pub toolchain_from: Option<crate::workspace::ToolchainFrom>,
     /// Console scripts, `name = module:function` as in setuptools' `console_scripts`: listed in `info/link.json`
     /// for noarch python packages (the client writes them), written to `bin/` by archi otherwise.
     #[serde(default)]

@@ -32,11 +32,13 @@ fn render_for(
     pins: &BTreeMap<String, String>,
 ) -> Result<RenderedRecipe, RecipeError> {
     let toolchain = tools();
+    let packaged = BTreeMap::new();
     let opts = RenderOptions {
         target_platform: target,
         build_platform: Subdir::Linux64,
         pins,
         toolchain: &toolchain,
+        packaged: &packaged,
     };
     render(&load(text), &opts)
 }

@@ -287,7 +287,13 @@ fn node_spec(r: &RenderedRecipe) -> Option<NodeSpec> {
         .flat_map(|o| o.run_exports_weak.iter().chain(&o.run_exports_strong))
         .filter_map(name_of)
         .collect();
+    let strong_run_exports = outputs
+        .iter()
+        .flat_map(|o| &o.run_exports_strong)
+        .filter_map(name_of)
+        .collect();
     Some(NodeSpec {
+        strong_run_exports,
         name: r.name.clone(),
         version: r.version.clone(),
         noarch: r.noarch != rattler_conda_types::NoArchType::none(),
