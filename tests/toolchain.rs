@@ -1,4 +1,4 @@
-//! `toolchain_from = "archi"`: `compiler('c')` in a build becomes the toolchain package pins.toml names, built by a
+//! `toolchain_from = "archi"`: `compiler('c')` (and `make`) in a build becomes the toolchain package pins.toml names, built by a
 //! recipe of the same run (an edge in the graph), installed into `$BUILD_PREFIX`, `CC` pointing there, its record
 //! in the key and its strong run_exports in the package. The compiler package here wraps the machine's gcc, so the
 //! mechanism is tested in seconds; recipes/gcc is the real one (README: stage 2).
@@ -24,18 +24,28 @@ echo "$0 $*" >> "${DEMO_CC_LOG:-/dev/null}"
 exec /usr/bin/gcc "$@"
 SH
 chmod +x $PREFIX/bin/x86_64-demo-linux-gnu-gcc
+cat > $PREFIX/bin/make <<'SH'
+#!/bin/sh
+echo "$0 $*" >> "${DEMO_MAKE_LOG:-/dev/null}"
+exec /usr/bin/make "$@"
+SH
+chmod +x $PREFIX/bin/make
 echo runtime > $PREFIX/lib/demo-runtime/README
 '''
 
 [[outputs]]
 name = "demo-cc_linux-64"
-files = ["bin/*"]
+files = ["bin/x86_64-demo-linux-gnu-gcc"]
 [outputs.requirements.run_exports]
 strong = ["{{ pin_subpackage('demo-runtime', max_pin='x') }}"]
 
 [[outputs]]
 name = "demo-runtime"
 files = ["lib/demo-runtime"]
+
+[[outputs]]
+name = "demo-make"
+files = ["bin/make"]
 "#;
 
 const HELLO: &str = r#"
@@ -50,10 +60,13 @@ mkdir -p $PREFIX/bin
 printf 'int main(void) { return 0; }\n' > hello.c
 DEMO_CC_LOG=$SRC_DIR/cc.log $CC hello.c -o $PREFIX/bin/hello-c
 grep -q hello.c $SRC_DIR/cc.log
+printf 'all:\n\techo made > made.txt\n' > Makefile
+DEMO_MAKE_LOG=$SRC_DIR/make.log make -j4 all
+grep -Fq "$BUILD_PREFIX/bin/make all" $SRC_DIR/make.log
 '''
 
 [requirements]
-build = ["{{ compiler('c') }}"]
+build = ["{{ compiler('c') }}", "make"]
 
 [test]
 commands = ["hello-c", "test -f $PREFIX/lib/demo-runtime/README"]
@@ -62,10 +75,15 @@ commands = ["hello-c", "test -f $PREFIX/lib/demo-runtime/README"]
 fn switched_workspace() -> Workspace {
     let ws = Workspace::new();
     let pins = fs_err::read_to_string(ws.path().join("pins.toml")).unwrap();
-    let pins = pins.replacen(
-        "[platform.linux-64.toolchain.c]",
-        "[platform.linux-64]\ntoolchain_from = \"archi\"\n\n[platform.linux-64.archi_toolchain.c]\npackage = \"demo-cc_linux-64\"\nprogram = \"x86_64-demo-linux-gnu-gcc\"\n\n[platform.linux-64.toolchain.c]",
-        1,
+    // The repository's stage-1 tables name recipes/gcc's packages: replaced by the demo's.
+    let stage1 = pins
+        .find("# Stage 1: archi's own toolchain")
+        .expect("pins.toml has the stage-1 tables");
+    let pins = format!(
+        "{}[platform.linux-64]\ntoolchain_from = \"archi\"\n\n\
+         [platform.linux-64.archi_toolchain.c]\npackage = \"demo-cc_linux-64\"\nprogram = \"x86_64-demo-linux-gnu-gcc\"\n\n\
+         [platform.linux-64.archi_toolchain.make]\npackage = \"demo-make\"\nprogram = \"make\"\n",
+        &pins[..stage1]
     );
     fs_err::write(ws.path().join("pins.toml"), pins).unwrap();
     ws.recipe("demo-cc", DEMO_CC);
@@ -90,7 +108,7 @@ fn compiler_c_comes_from_the_run_s_own_toolchain_package() {
     let render: serde_json::Value = serde_json::from_str(&render).unwrap();
     assert_eq!(
         render["recipe"]["requirements"]["build"],
-        serde_json::json!([{"package": "demo-cc_linux-64"}]),
+        serde_json::json!([{"package": "demo-cc_linux-64"}, {"package": "demo-make"}]),
         "{render}"
     );
 
@@ -126,7 +144,7 @@ fn compiler_c_comes_from_the_run_s_own_toolchain_package() {
         .iter()
         .map(|r| r["name"].as_str().unwrap())
         .collect();
-    assert_eq!(build_env, ["demo-cc_linux-64"], "{inputs}");
+    assert_eq!(build_env, ["demo-cc_linux-64", "demo-make"], "{inputs}");
     assert!(inputs["toolchain"]["tools"].get("c").is_none(), "{inputs}");
     assert_eq!(
         inputs["toolchain"]["packaged"]["c"]["package"],

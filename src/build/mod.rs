@@ -752,9 +752,19 @@ impl WorkDir {
 
     /// The script's directories; writes the `make` wrapper when the toolchain has `make`.
     fn script_dirs(&self, plan: &Plan) -> Result<ScriptDirs, BuildError> {
-        if let Some(make) = plan.toolchain.tools.get("make") {
+        // The machine's make, or archi's make package in the build prefix (`toolchain_from = "archi"`).
+        let make = plan
+            .toolchain
+            .tools
+            .get("make")
+            .map(|m| m.path.clone())
+            .or_else(|| {
+                let tool = plan.toolchain.packaged.get("make")?;
+                Some(self.build_prefix.join("bin").join(&tool.program))
+            });
+        if let Some(make) = make {
             let path = self.wrappers.join("make");
-            let text = crate::jobserver::make_wrapper(&make.path);
+            let text = crate::jobserver::make_wrapper(&make);
             fs_err::write(&path, text).map_err(io_err("writing the make wrapper", &path))?;
             use std::os::unix::fs::PermissionsExt;
             fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o755))

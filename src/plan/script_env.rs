@@ -148,7 +148,9 @@ pub fn keyed(inputs: &ScriptInputs, dirs: &ScriptDirs) -> BTreeMap<String, Strin
     set("TZ", "UTC".into());
     set("TERM", "dumb".into());
     let mut path: Vec<String> = Vec::new();
-    if let (Some(wrappers), true) = (&dirs.wrappers, inputs.toolchain.tools.contains_key("make")) {
+    let has_make = inputs.toolchain.tools.contains_key("make")
+        || inputs.toolchain.packaged.contains_key("make");
+    if let (Some(wrappers), true) = (&dirs.wrappers, has_make) {
         path.push(wrappers.clone());
     }
     path.push(format!("{build_prefix}/bin"));
