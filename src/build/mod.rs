@@ -7,6 +7,7 @@
 
 mod outputs;
 mod script;
+mod workdir;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -19,13 +20,14 @@ use rattler_conda_types::RepoDataRecord;
 use crate::context::Context;
 use crate::jobserver::Jobserver;
 use crate::package;
-use crate::plan::{OutputKey, Plan, ScriptDirs};
+use crate::plan::{OutputKey, Plan};
 use crate::prefix;
 use crate::source::{self, FetchPolicy, SourceCache};
 use crate::store::{self, NewEntry, Store, StoreEntry};
 use crate::{emulate, pkgtest};
 
 pub use script::script_env;
+pub use workdir::{WorkDir, BUILD_VIEW};
 
 /// Length of the padded host prefix, as conda-build pads `host_env_placehold_placehold…` so that installers can
 /// rewrite binary files in place.
@@ -327,7 +329,8 @@ pub fn build(
     if let Some(entries) = lookup(&shop.store, plan)? {
         return Ok(Outcome::Cached(entries));
     }
-    let work = WorkDir::create(&shop.work_root, plan)?;
+    let view = opts.isolation.policy().map(|_| Path::new(BUILD_VIEW));
+    let work = WorkDir::create(&shop.work_root, plan, view)?;
     let mut log = BuildLog::create(hooks.log)?;
     let result = run_pipeline(ctx, shop, opts, plan, hooks, &work, &mut log).map(
         |(entries, script_seconds)| Outcome::Built {
@@ -422,14 +425,16 @@ fn run_pipeline(
     drop(phase);
 
     let phase = enter(Phase::Environment, log);
+    // Installed for the path the script sees them at (rattler's alternative target prefix).
     let install = |records: &[RepoDataRecord], prefix: &Path, platform, stage| {
-        prefix::install(records, prefix, platform, &shop.package_cache).map_err(|source| {
-            BuildError::Prefix {
+        let seen = work.seen(prefix);
+        prefix::install_as(records, prefix, &seen, platform, &shop.package_cache).map_err(
+            |source| BuildError::Prefix {
                 name: name.clone(),
                 stage,
                 source,
-            }
-        })
+            },
+        )
     };
     install(
         &plan.build_records,
@@ -449,7 +454,7 @@ fn run_pipeline(
     let phase = enter(Phase::Script, log);
     let dirs = work.script_dirs(plan)?;
     if crate::plan::script_env::is_cross_python(&plan.script_inputs()) {
-        stage_cross_python(plan, work, &dirs)?;
+        stage_cross_python(plan, work)?;
     }
     let vars = script_env(plan, &dirs, hooks.cpu_count);
     let policy = opts.isolation.policy();
@@ -585,7 +590,8 @@ fn package_output(
             layout,
             entry_points: &rendered.entry_points,
             py_ver: py_ver.as_deref(),
-            build_prefix: &work.build_prefix,
+            build_prefix: &work.seen(&work.build_prefix),
+            prefix_seen: Some(&work.seen_str(&work.host_prefix)),
         },
     )?;
     // A recipe without sources may be a metapackage (python_abi: no files, only metadata); one with sources that
@@ -604,12 +610,14 @@ fn package_output(
         });
     }
     package::check_elf_machines(&work.host_prefix, &files, plan.subdir())?;
-    package::relocate(&work.host_prefix, &files)?;
+    let seen = work.seen_str(&work.host_prefix);
+    package::relocate_as(&work.host_prefix, &seen, &files)?;
     let license_files = outputs::license_files(plan, output, work)?;
     let mut meta = outputs::metadata(ctx, shop, plan, output, work, &files);
     meta.license_files = license_files;
-    Ok(package::write_conda(
+    Ok(package::write_conda_as(
         &work.host_prefix,
+        &seen,
         &files,
         &meta,
         &work.out,
@@ -673,14 +681,14 @@ fn test_output(
 /// Copies the target python's `_sysconfigdata_*.py` from the host prefix into `dirs.cross_python`, the only
 /// directory on the build python's `PYTHONPATH` in a cross build (the target's standard library must not shadow
 /// the build python's).
-fn stage_cross_python(plan: &Plan, work: &WorkDir, dirs: &ScriptDirs) -> Result<(), BuildError> {
+fn stage_cross_python(plan: &Plan, work: &WorkDir) -> Result<(), BuildError> {
     let py_ver = crate::plan::script_env::python_minor(&plan.host_records).unwrap_or_default();
     let name =
         crate::plan::script_env::sysconfigdata_name(plan.target_platform).unwrap_or_default();
     let from = work
         .host_prefix
         .join(format!("lib/python{py_ver}/{name}.py"));
-    let dir = PathBuf::from(&dirs.cross_python);
+    let dir = work.cross_python();
     fs_err::create_dir_all(&dir).map_err(io_err("creating the cross-python directory", &dir))?;
     let to = dir.join(format!("{name}.py"));
     fs_err::copy(&from, &to).map_err(io_err(
@@ -688,124 +696,4 @@ fn stage_cross_python(plan: &Plan, work: &WorkDir, dirs: &ScriptDirs) -> Result<
         &from,
     ))?;
     Ok(())
-}
-
-/// The directories of one build.
-#[derive(Debug)]
-pub struct WorkDir {
-    /// The work directory itself (`<store>/work/<name>-<subdir>-<key7>`).
-    pub root: PathBuf,
-    /// `SRC_DIR`.
-    pub src: PathBuf,
-    /// `BUILD_PREFIX`.
-    pub build_prefix: PathBuf,
-    /// `PREFIX`, padded to [`PREFIX_LENGTH`] characters.
-    pub host_prefix: PathBuf,
-    /// `HOME` for the script.
-    pub home: PathBuf,
-    /// archi's wrappers (`make`), first on the script's `PATH`.
-    pub wrappers: PathBuf,
-    /// Where the `.conda` is written.
-    pub out: PathBuf,
-    /// Test work area.
-    pub test: PathBuf,
-}
-
-impl WorkDir {
-    fn create(work_root: &Path, plan: &Plan) -> Result<WorkDir, BuildError> {
-        let root = work_root.join(format!(
-            "{}-{}-{}",
-            plan.rendered.name,
-            plan.subdir(),
-            plan.key.short()
-        ));
-        // Under the key's lock; a build script of a killed run may still write into the old directory, so it is
-        // renamed aside first and its name is free at once.
-        if root.exists() {
-            store::clean::remove_dir_robust(&root, work_root)
-                .map_err(io_err("clearing an old work directory", &root))?;
-        }
-        let host_prefix = padded_prefix(&root)?;
-        let work = WorkDir {
-            src: root.join("src"),
-            build_prefix: root.join("build_env"),
-            home: root.join("home"),
-            wrappers: root.join("wrappers"),
-            out: root.join("out"),
-            test: root.join("test"),
-            host_prefix,
-            root,
-        };
-        for dir in [
-            &work.src,
-            &work.build_prefix,
-            &work.host_prefix,
-            &work.home,
-            &work.wrappers,
-            &work.out,
-            &work.test,
-        ] {
-            fs_err::create_dir_all(dir).map_err(io_err("creating the work directory", dir))?;
-        }
-        Ok(work)
-    }
-
-    /// The script's directories; writes the `make` wrapper when the toolchain has `make`.
-    fn script_dirs(&self, plan: &Plan) -> Result<ScriptDirs, BuildError> {
-        // The machine's make, or archi's make package in the build prefix (`toolchain_from = "archi"`).
-        let make = plan
-            .toolchain
-            .tools
-            .get("make")
-            .map(|m| m.path.clone())
-            .or_else(|| {
-                let tool = plan.toolchain.packaged.get("make")?;
-                Some(self.build_prefix.join("bin").join(&tool.program))
-            });
-        if let Some(make) = make {
-            let path = self.wrappers.join("make");
-            let text = crate::jobserver::make_wrapper(&make);
-            fs_err::write(&path, text).map_err(io_err("writing the make wrapper", &path))?;
-            use std::os::unix::fs::PermissionsExt;
-            fs_err::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
-                .map_err(io_err("writing the make wrapper", &path))?;
-        }
-        Ok(ScriptDirs {
-            prefix: self.host_prefix.display().to_string(),
-            build_prefix: self.build_prefix.display().to_string(),
-            src: self.src.display().to_string(),
-            recipe: plan.recipe_dir.display().to_string(),
-            home: self.home.display().to_string(),
-            wrappers: Some(self.wrappers.display().to_string()),
-            cross_python: self.root.join("cross-python").display().to_string(),
-        })
-    }
-}
-
-/// `<root>/host_env_placehold_placehold…`, exactly [`PREFIX_LENGTH`] characters long.
-fn padded_prefix(root: &Path) -> Result<PathBuf, BuildError> {
-    let mut prefix = format!("{}/host_env", root.display());
-    if prefix.len() + 10 > PREFIX_LENGTH {
-        return Err(BuildError::PrefixTooLong {
-            path: root.to_path_buf(),
-        });
-    }
-    while prefix.len() < PREFIX_LENGTH {
-        prefix.push_str("_placehold");
-    }
-    prefix.truncate(PREFIX_LENGTH);
-    Ok(PathBuf::from(prefix))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn host_prefix_is_padded_to_255_characters() {
-        let p = padded_prefix(Path::new("/tmp/archi/work/zlib-abcdef1")).unwrap();
-        assert_eq!(p.as_os_str().len(), PREFIX_LENGTH);
-        assert!(p.to_str().unwrap().contains("host_env_placehold_placehold"));
-        assert!(padded_prefix(Path::new(&"/x".repeat(200))).is_err());
-    }
 }

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde_json::json;
@@ -141,14 +140,17 @@ pub(super) fn metadata(
     for (k, v) in &o.about {
         about.insert(k.clone(), v.clone());
     }
-    about.insert(
-        "channels".into(),
-        json!([ctx.output_channel.display().to_string()]),
-    );
-    let timestamp_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
+    // The upstream channels by their public URL; local directories (the output channel, `file://` channels) say
+    // only where this machine keeps things, and would make the same build differ between machines.
+    let public: Vec<&str> = ctx
+        .channels
+        .iter()
+        .map(|c| c.base_url())
+        .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+        .collect();
+    about.insert("channels".into(), json!(public));
+    // From the inputs, not the clock: the same key gives the same index.json (conda only breaks ties with it).
+    let timestamp_ms = SOURCE_DATE_EPOCH * 1000;
     let glibc = (has_elf && plan.subdir() != rattler_conda_types::Subdir::NoArch)
         .then(|| ctx.glibc_for(plan.target_platform))
         .flatten();

@@ -92,16 +92,19 @@ pub fn run_file(
     cmd.arg("-e")
         .arg("-o")
         .arg("pipefail")
-        .arg(script_path)
+        // An inline script is written into the work directory: named as the script will see it.
+        .arg(work.seen(script_path))
         .current_dir(&work.src)
         .env_clear()
         .envs(vars)
         .stdin(Stdio::null())
         .stdout(out.into_parts().0)
         .stderr(err.into_parts().0);
+    let cwd = work.seen(&work.src);
     let jail = Jail {
         work: &work.root,
-        cwd: &work.src,
+        view: (work.view != work.root).then_some(work.view.as_path()),
+        cwd: &cwd,
         read: read_dirs(plan),
     };
     let armed = sandbox::configure(&mut cmd, sandbox.map(|policy| (policy, &jail)))

@@ -27,7 +27,7 @@ use crate::fsutil;
 pub use depends::{depends, elf_machine_of, is_elf, run_exports_of, DependsInput};
 pub use info::index_json;
 pub use paths::{paths_json, prefix_mode, relative_link_target};
-pub use relocate::{relocate, relocate_runpath};
+pub use relocate::{relocate, relocate_as, relocate_runpath};
 
 /// zstd worker threads for the inner archives. Fixed (not the machine's core count) so that the bytes of a
 /// package never depend on the machine that wrote it; zstd's multi-threaded output depends only on its
@@ -363,7 +363,22 @@ pub fn write_conda(
     meta: &PackageMetadata,
     out_dir: &Path,
 ) -> Result<PathBuf, PackageError> {
-    let prefix_s = prefix_str(prefix)?;
+    write_conda_as(prefix, prefix_str(prefix)?, files, meta, out_dir)
+}
+
+/// [`write_conda`] for a prefix whose files are at `prefix` but which the build saw as `seen_as`: the prefix
+/// placeholder of `paths.json` and `has_prefix`, and what absolute symlinks are made relative against.
+///
+/// # Errors
+/// As [`write_conda`].
+pub fn write_conda_as(
+    prefix: &Path,
+    seen_as: &str,
+    files: &[PathBuf],
+    meta: &PackageMetadata,
+    out_dir: &Path,
+) -> Result<PathBuf, PackageError> {
+    let prefix_s = seen_as;
     if !ZIP_EPOCH_RANGE.contains(&meta.source_date_epoch) {
         return Err(PackageError::TimestampOutOfRange {
             value: meta.source_date_epoch,

@@ -40,8 +40,11 @@ pub struct PythonPackage<'a> {
     pub entry_points: &'a [String],
     /// `major.minor` of the host environment's python, if it has one.
     pub py_ver: Option<&'a str>,
-    /// The build prefix, whose appearance in a `#!` line is replaced by the host prefix.
+    /// The build prefix as the build saw it, whose appearance in a `#!` line is replaced by the host prefix.
     pub build_prefix: &'a Path,
+    /// The host prefix as the build saw it (`prefix` itself unless the build ran at another path): what entry
+    /// point scripts and fixed `#!` lines name.
+    pub prefix_seen: Option<&'a str>,
 }
 
 /// One parsed entry point.
@@ -121,7 +124,11 @@ pub fn postprocess(
                         reason: "[build] entry_points need python in the host environment".into(),
                     });
                 }
-                let python = format!("{}/bin/python", super::prefix_str(prefix)?);
+                let seen = match package.prefix_seen {
+                    Some(seen) => seen,
+                    None => super::prefix_str(prefix)?,
+                };
+                let python = format!("{seen}/bin/python");
                 for entry in &entry_points {
                     let rel = Path::new("bin").join(&entry.name);
                     write_script(&prefix.join(&rel), &entry.script(&python))?;
@@ -129,7 +136,7 @@ pub fn postprocess(
                 }
             }
             for file in &out {
-                fix_shebang(prefix, file, package.build_prefix)?;
+                fix_shebang(prefix, file, package)?;
             }
         }
     }
@@ -230,7 +237,7 @@ fn is_console_script(path: &Path) -> bool {
 }
 
 /// Replaces `build_prefix` by the prefix in the `#!` line of `file` (a regular file under `bin/`), if it names it.
-fn fix_shebang(prefix: &Path, file: &Path, build_prefix: &Path) -> Result<(), PackageError> {
+fn fix_shebang(prefix: &Path, file: &Path, package: &PythonPackage) -> Result<(), PackageError> {
     if !file.starts_with("bin") {
         return Ok(());
     }
@@ -247,11 +254,15 @@ fn fix_shebang(prefix: &Path, file: &Path, build_prefix: &Path) -> Result<(), Pa
     };
     let line_end = rest.iter().position(|b| *b == b'\n').unwrap_or(rest.len());
     let line = String::from_utf8_lossy(&rest[..line_end]);
-    let build = build_prefix.to_string_lossy();
+    let build = package.build_prefix.to_string_lossy();
     let Some(tail) = line.trim_start().strip_prefix(build.as_ref()) else {
         return Ok(());
     };
-    let mut text = format!("#!{}{tail}", super::prefix_str(prefix)?).into_bytes();
+    let seen = match package.prefix_seen {
+        Some(seen) => seen,
+        None => super::prefix_str(prefix)?,
+    };
+    let mut text = format!("#!{seen}{tail}").into_bytes();
     text.extend_from_slice(&rest[line_end..]);
     fs_err::write(&path, text).map_err(|e| io_err("write", &path, e))
 }
@@ -349,6 +360,7 @@ mod tests {
             entry_points: &entry_points,
             py_ver: Some("3.11"),
             build_prefix: Path::new("/b"),
+            prefix_seen: None,
         };
         let out = postprocess(prefix, files.clone(), &package).unwrap();
         assert_eq!(
@@ -389,6 +401,7 @@ mod tests {
             entry_points: &entry_points,
             py_ver: Some("3.11"),
             build_prefix: Path::new("/b"),
+            prefix_seen: None,
         };
         let files = vec![PathBuf::from("bin/cph"), PathBuf::from("bin/tool")];
         let out = postprocess(&prefix, files, &package).unwrap();

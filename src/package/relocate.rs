@@ -52,7 +52,20 @@ const STRING_TAGS: [u64; 7] = [
 /// would not fit (the prefix was not padded), [`PackageError::TailMergedString`] when another string reference
 /// points into the bytes that would change, [`PackageError::MalformedElf`] for a string table outside the file.
 pub fn relocate(prefix: &Path, files: &[PathBuf]) -> Result<RelocationReport, PackageError> {
-    let prefix_str = super::prefix_str(prefix)?;
+    relocate_as(prefix, super::prefix_str(prefix)?, files)
+}
+
+/// [`relocate`] for a prefix whose files are at `prefix` but which the build saw as `seen_as` (a sandboxed build
+/// sees its work directory at a fixed path): `seen_as` is the string looked for and recorded.
+///
+/// # Errors
+/// As [`relocate`].
+pub fn relocate_as(
+    prefix: &Path,
+    seen_as: &str,
+    files: &[PathBuf],
+) -> Result<RelocationReport, PackageError> {
+    let prefix_str = seen_as;
     let mut report = RelocationReport::default();
     for rel in files {
         let path = prefix.join(rel);

@@ -283,6 +283,21 @@ pub fn install(
     platform: Subdir,
     package_cache_dir: &Path,
 ) -> Result<(), PrefixError> {
+    install_as(records, prefix, prefix, platform, package_cache_dir)
+}
+
+/// [`install`] into `prefix`, with the prefix placeholders of text and binary files replaced by `seen_as`: the
+/// path the prefix will be used at (a sandboxed build sees its work directory at a fixed path), as rattler's
+/// alternative target prefix does it.
+///
+/// Errors: as [`install`].
+pub fn install_as(
+    records: &[RepoDataRecord],
+    prefix: &Path,
+    seen_as: &Path,
+    platform: Subdir,
+    package_cache_dir: &Path,
+) -> Result<(), PrefixError> {
     if records.is_empty() && !has_installed_packages(prefix) {
         // Nothing to install into a fresh prefix: make it as the installer would, without a runtime.
         let conda_meta = prefix.join("conda-meta");
@@ -302,6 +317,7 @@ pub fn install(
             .with_package_cache(PackageCache::new(package_cache_dir))
             .with_target_platform(platform)
             .with_execute_link_scripts(false)
+            .with_alternative_target_prefix(seen_as)
             .install(prefix, records)
     })?
     .map(|_| ())

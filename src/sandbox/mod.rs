@@ -100,7 +100,10 @@ impl Isolation {
 pub struct Jail<'a> {
     /// The build's work directory: stays writable and visible.
     pub work: &'a Path,
-    /// The script's working directory (inside `work`).
+    /// Where the script sees `work`, if not at its own path (`build::BUILD_VIEW`, under the fresh `/tmp`): the
+    /// work directory is mounted there and not at its own path.
+    pub view: Option<&'a Path>,
+    /// The script's working directory (inside `work`, or inside `view` when given).
     pub cwd: &'a Path,
     /// Directories kept readable (put back read-only when they lie under a hidden directory).
     pub read: Vec<PathBuf>,
@@ -179,9 +182,14 @@ fn namespaces(policy: &Policy, jail: &Jail) -> io::Result<Namespaces> {
     // (path to mount at, path to clone, read-only)
     let mut backs: Vec<(PathBuf, PathBuf, bool)> = Vec::new();
     let work = canonical(jail.work)?;
-    backs.push((work.clone(), work.clone(), false));
-    if jail.work != work {
-        backs.push((jail.work.to_path_buf(), work.clone(), false));
+    match jail.view {
+        Some(view) => backs.push((view.to_path_buf(), work.clone(), false)),
+        None => {
+            backs.push((work.clone(), work.clone(), false));
+            if jail.work != work {
+                backs.push((jail.work.to_path_buf(), work.clone(), false));
+            }
+        }
     }
     for dir in &jail.read {
         let Ok(real) = canonical(dir) else { continue };
@@ -277,6 +285,7 @@ fn probe_in(store: &Path, home: Option<&Path>, dir: &Path) -> Result<Policy, Str
     };
     let jail = Jail {
         work: dir,
+        view: None,
         cwd: dir,
         read: Vec::new(),
     };

@@ -81,6 +81,7 @@ fn a_sandboxed_command_sees_only_its_work_dir() {
     );
     let jail = Jail {
         work: &work,
+        view: None,
         cwd: &work,
         read: Vec::new(),
     };
@@ -98,4 +99,45 @@ fn a_sandboxed_command_sees_only_its_work_dir() {
         "ok\n"
     );
     assert!(store.path().join("secret").exists());
+}
+
+/// With a view, the work directory is mounted at the view's path (under the fresh /tmp) and not at its own: what
+/// the script writes there lands in the work directory, and nothing it sees names the store.
+#[test]
+fn a_viewed_work_dir_is_seen_at_the_fixed_path_only() {
+    let store = tempfile::tempdir().unwrap();
+    let work = store.path().join("work").join("demo");
+    fs_err::create_dir_all(work.join("src")).unwrap();
+    let Isolation::Sandboxed(policy) = probe(store.path(), None) else {
+        eprintln!("NOTE: skipped, no sandbox on this machine");
+        return;
+    };
+    let view = Path::new("/tmp/archi-build");
+    let script = format!(
+        "set -e\n\
+         test \"$(pwd)\" = /tmp/archi-build/src\n\
+         echo ok > /tmp/archi-build/src/written\n\
+         ! test -e {work}\n",
+        work = work.display()
+    );
+    let cwd = view.join("src");
+    let jail = Jail {
+        work: &work,
+        view: Some(view),
+        cwd: &cwd,
+        read: Vec::new(),
+    };
+    let mut cmd = Command::new("/bin/bash");
+    cmd.arg("-c").arg(&script).env_clear().current_dir(&work);
+    let _armed = configure(&mut cmd, Some((&policy, &jail))).unwrap();
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        fs_err::read_to_string(work.join("src/written")).unwrap(),
+        "ok\n"
+    );
 }
