@@ -195,6 +195,26 @@ if ((${#fetch[@]} > 0)); then
     fi
 fi
 
+# A security update's pool may not be served where the main archive is: an orig tarball apt-get could not fetch
+# for the newest version is asked for again through every other version apt lists for the package (Debian keeps
+# one orig tarball across a version's revisions, so the sha256 check below still decides).
+for pkg in "${fetch[@]}"; do
+    pending=0
+    while read -r file _; do
+        [[ -f "$DOWNLOADS/$file" ]] || pending=1
+    done <<< "$(orig_files "$pkg" || true)"
+    [[ $pending == 1 ]] || continue
+    for version in $(apt-cache showsrc "$pkg" 2> /dev/null | awk '/^Version:/ { print $2 }'); do
+        log "$pkg: trying version $version"
+        (cd "$DOWNLOADS" && apt-get source --download-only -q "$pkg=$version") > /dev/null 2>&1 || true
+        pending=0
+        while read -r file _; do
+            [[ -f "$DOWNLOADS/$file" ]] || pending=1
+        done <<< "$(orig_files "$pkg" || true)"
+        [[ $pending == 1 ]] || break
+    done
+done
+
 missing=()
 files=()
 for file in "${order[@]}"; do
