@@ -5,6 +5,7 @@
 //! the caller and writes its own phase lines, the script's output and the test output to one build log.
 //! Publishing is the scheduler's sink, not this stage's.
 
+mod check;
 mod outputs;
 mod script;
 mod workdir;
@@ -73,6 +74,9 @@ pub struct BuildOptions {
     pub fetch: FetchPolicy,
     /// How build scripts are isolated ([`crate::sandbox::probe`] once per run).
     pub isolation: crate::sandbox::Isolation,
+    /// Build keys the store already has again and compare the packages byte for byte ([`build`]), storing
+    /// nothing (Nix's `--check`).
+    pub check: bool,
 }
 
 /// The shared state builds write: the store, the source cache, work directories and the package cache.
@@ -246,6 +250,26 @@ pub enum BuildError {
         /// `is not in the source tree (SRC_DIR)` or `leads outside the source tree`.
         reason: &'static str,
     },
+    /// `--check`: the key is not in the store, so there is nothing to compare with.
+    #[error("{name}: nothing to check, the store has no package for key {key}")]
+    #[diagnostic(help("build it first (without --check)"))]
+    NotStored {
+        /// The recipe.
+        name: String,
+        /// The plan's key.
+        key: String,
+    },
+    /// `--check`: the build gave other bytes than the stored packages.
+    #[error("{name}: not reproducible, {} file(s) differ from the stored packages:\n  {}", files.len(), files.join("\n  "))]
+    #[diagnostic(help("both trees are kept for diffoscope under {}", dir.display()))]
+    NotReproducible {
+        /// The recipe.
+        name: String,
+        /// `<package file>: <path>` of every differing file.
+        files: Vec<String>,
+        /// `<work>/check`, holding `stored/` and `rebuilt/`.
+        dir: PathBuf,
+    },
     /// Two outputs of a multi-output recipe take one file.
     #[error("{}: outputs `{first}` and `{second}` both take the file {}", .first, file.display())]
     #[diagnostic(help(
@@ -314,7 +338,11 @@ fn io_err(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Bui
 /// Build `plan` unless the store has it. Holds the key's store lock while building, so two processes building
 /// one key build it once: the second finds it in the store.
 ///
+/// With `opts.check`, a key the store has is built again (without tests, storing nothing, its log beside the
+/// build's as `….check.log`) and every package compared with the stored one ([`check::compare`]).
+///
 /// Errors: [`BuildError`] naming the package and the stage; nothing is stored when any stage fails.
+/// With `opts.check`: [`BuildError::NotStored`], [`BuildError::NotReproducible`] naming every differing file.
 pub fn build(
     ctx: &Context,
     shop: &Workshop,
@@ -322,22 +350,41 @@ pub fn build(
     plan: &Plan,
     hooks: &BuildHooks,
 ) -> Result<Outcome, BuildError> {
-    if let Some(entries) = lookup(&shop.store, plan)? {
-        return Ok(Outcome::Cached(entries));
+    let stored = lookup(&shop.store, plan)?;
+    if let (Some(entries), false) = (&stored, opts.check) {
+        return Ok(Outcome::Cached(entries.clone()));
+    }
+    if opts.check && stored.is_none() {
+        return Err(BuildError::NotStored {
+            name: plan.rendered.name.clone(),
+            key: plan.key.to_string(),
+        });
     }
     let _lock = shop.store.lock(&plan.key)?;
-    if let Some(entries) = lookup(&shop.store, plan)? {
+    if let (Some(entries), false) = (lookup(&shop.store, plan)?, opts.check) {
         return Ok(Outcome::Cached(entries));
     }
     let view = opts.isolation.policy().map(|_| Path::new(BUILD_VIEW));
     let work = WorkDir::create(&shop.work_root, plan, view)?;
-    let mut log = BuildLog::create(hooks.log)?;
-    let result = run_pipeline(ctx, shop, opts, plan, hooks, &work, &mut log).map(
-        |(entries, script_seconds)| Outcome::Built {
-            entries,
-            script_seconds,
-        },
-    );
+    let log_path = match opts.check {
+        true => hooks.log.with_extension("check.log"),
+        false => hooks.log.to_path_buf(),
+    };
+    let mut log = BuildLog::create(&log_path)?;
+    let result = run_pipeline(
+        ctx,
+        shop,
+        opts,
+        plan,
+        hooks,
+        &work,
+        &mut log,
+        stored.as_deref(),
+    )
+    .map(|(entries, script_seconds)| Outcome::Built {
+        entries,
+        script_seconds,
+    });
     match &result {
         Ok(_) => log.line(&format!(
             "done in {:.1} s",
@@ -387,6 +434,9 @@ impl BuildLog {
     }
 }
 
+/// Sources → prefixes → script → packages → tests → store; with `checked` (the stored entries, `--check`), no
+/// tests and no store: the packages are compared with them.
+#[allow(clippy::too_many_arguments)]
 fn run_pipeline(
     ctx: &Context,
     shop: &Workshop,
@@ -395,6 +445,7 @@ fn run_pipeline(
     hooks: &BuildHooks,
     work: &WorkDir,
     log: &mut BuildLog,
+    checked: Option<&[StoreEntry]>,
 ) -> Result<(Vec<StoreEntry>, f64), BuildError> {
     let rendered = &plan.rendered;
     let name = rendered.name.clone();
@@ -420,8 +471,13 @@ fn run_pipeline(
         &work.src,
         &opts.fetch,
     )?;
-    // cargo's home is `$HOME/.cargo` (CARGO_HOME with compiler('rust')), in the work directory.
-    source::write_cargo_config(&rendered.sources, &work.src, &work.home.join(".cargo"))?;
+    // cargo's home is `$HOME/.cargo` (CARGO_HOME with compiler('rust')), in the work directory; the vendored
+    // directory is named where the script sees SRC_DIR (BUILD_VIEW in the sandbox).
+    source::write_cargo_config(
+        &rendered.sources,
+        &work.seen(&work.src),
+        &work.home.join(".cargo"),
+    )?;
     drop(phase);
 
     let phase = enter(Phase::Environment, log);
@@ -508,6 +564,19 @@ fn run_pipeline(
     }
     drop(phase);
 
+    if let (Some(stored), true) = (checked, opts.check) {
+        let dir = work.root.join("check");
+        let files = check::compare(stored, &artifacts, &dir)?;
+        if !files.is_empty() {
+            return Err(BuildError::NotReproducible {
+                name: rendered.name.clone(),
+                files,
+                dir,
+            });
+        }
+        log.line("check: every package is byte-identical to the stored one");
+        return Ok((stored.to_vec(), script_seconds));
+    }
     let run_tests = opts.test.runs(plan.build_platform, plan.target_platform);
     if !run_tests && opts.test == TestMode::Native {
         tracing::warn!(

@@ -56,6 +56,10 @@ pub struct Args {
     /// Run build scripts unsandboxed: with the network, a writable file system, `$HOME` and the store.
     #[arg(long)]
     pub no_sandbox: bool,
+    /// Build every selected node again although the store has it, and compare the packages byte for byte with
+    /// the stored ones (Nix's --check): differing files are named, both trees kept; nothing is stored.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Build the selection; exit code 1 when any node failed or was skipped.
@@ -74,6 +78,7 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
         keep_work,
         offline,
         no_sandbox,
+        check,
     } = args;
     let (dirs, names) = super::split_roots(&recipes);
     let start = dirs
@@ -117,6 +122,7 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
                 offline: settings::offline(offline),
             },
             isolation: isolation.clone(),
+            check,
         },
         estimates: times.estimates(),
     };
@@ -138,10 +144,26 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
         .map_err(|e| miette::miette!("cannot create the jobserver: {e}"))?;
     drop(reporter);
     settings::finish(&ctx);
-    if let Err(err) = times.record(&report) {
-        tracing::debug!("build times not saved: {err}");
+    if !check {
+        if let Err(err) = times.record(&report) {
+            tracing::debug!("build times not saved: {err}");
+        }
     }
     display::finish(&ctx, &report, mode)?;
+    if check {
+        let same = report
+            .nodes
+            .iter()
+            .filter(|n| matches!(n.outcome, schedule::event::NodeOutcome::Built { .. }))
+            .count();
+        let total = report.nodes.len();
+        let share = if total == 0 {
+            100.0
+        } else {
+            100.0 * same as f64 / total as f64
+        };
+        eprintln!("check: {same} of {total} builds reproduced byte for byte ({share:.0}%)");
+    }
     if report.failed() {
         return Err(miette::miette!(
             "{} of {} builds did not succeed",

@@ -40,6 +40,10 @@ pub struct Cli {
 pub enum Command {
     /// Build recipes (and publish them to the output channel), in dependency order.
     Build(build::Args),
+    /// Build keys the store already has again and compare the packages byte for byte (`archi build --check`, Nix's
+    /// `--check`): names every differing file, keeps both trees, stores nothing; `--all` reports the share of
+    /// reproducible builds over every recipe.
+    Check(build::Args),
     /// Print a recipe rendered for a platform, with its variant, store key and build string.
     Render(render::Args),
     /// Order recipes into build waves and show which the store already has.
@@ -85,6 +89,14 @@ pub fn run(cli: Cli) -> miette::Result<()> {
     };
     match cli.command {
         Command::Build(args) => build::run(args, &global, verbosity),
+        Command::Check(args) => build::run(
+            build::Args {
+                check: true,
+                ..args
+            },
+            &global,
+            verbosity,
+        ),
         Command::Render(args) => render::run(args, &global),
         Command::Solve(args) => solve::run(args, &global),
         Command::Source(cmd) => source::run(cmd, &global),
