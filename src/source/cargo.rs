@@ -144,6 +144,7 @@ pub fn vendor_dir(specs: &[SourceSpec], src_dir: &Path) -> Result<Option<PathBuf
 }
 
 /// Writes `<cargo_home>/config.toml` replacing cargo's registry by the vendored crates of `specs` in `src_dir`
+/// (`SRC_DIR` as the build script sees it: `build::BUILD_VIEW/src` in the sandbox; only written, never read)
 /// (cargo's source replacement: `[source.crates-io] replace-with = "vendored-sources"`,
 /// `[source.vendored-sources] directory = "<SRC_DIR>/vendor"`), with `[net] offline = true`. Does nothing and
 /// returns `false` when `specs` has no `cargo_vendor` source.
