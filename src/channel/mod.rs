@@ -7,6 +7,7 @@
 //! <channel>/.archi-publish               the journal of a publish in progress (see [`repair`])
 //! <channel>/channeldata.json             per package name: newest version, subdirs, about fields
 //! <channel>/<subdir>/<archive>           .conda and .tar.bz2 packages
+//! <channel>/<subdir>/<archive>.provenance.json   the package's provenance statement (crate::provenance)
 //! <channel>/<subdir>/repodata.json       info.subdir, packages, packages.conda, removed, repodata_version
 //! <channel>/<subdir>/repodata.json.zst   the same bytes, zstd-compressed
 //! <channel>/noarch/repodata.json         always present (clients treat a missing noarch as an error)
@@ -102,6 +103,9 @@ pub enum ChannelError {
         #[source]
         source: std::io::Error,
     },
+    /// The provenance statement inside an archive cannot be read.
+    #[error(transparent)]
+    Provenance(#[from] crate::provenance::ProvenanceError),
     /// A JSON file of the channel is malformed.
     #[error("malformed JSON in {path}")]
     Json {
@@ -115,8 +119,9 @@ pub enum ChannelError {
 ///
 /// Under the channel lock (`<channel>/.archi.lock`): first repairs what an earlier crash left ([`repair`]), then
 /// writes the journal `<channel>/.archi-publish`, copies the archive into `<channel>/<subdir>/` (subdir from its
-/// `info/index.json`), inserts or replaces its record in `<subdir>/repodata.json` (and `.zst`), makes sure
-/// `noarch/repodata.json` exists, rewrites `channeldata.json` and removes the journal. Killed at any point, the
+/// `info/index.json`), writes its provenance statement beside it (`<file>.provenance.json`: the archive's
+/// `info/provenance.json` with the subject's sha256 filled in; none for an archive without one), inserts or
+/// replaces its record in `<subdir>/repodata.json` (and `.zst`), makes sure `noarch/repodata.json` exists, rewrites `channeldata.json` and removes the journal. Killed at any point, the
 /// channel never lists a missing archive, and the next locked writer finishes the publish (module [`repair`]).
 /// Publishing the same file again leaves every index file byte-identical. Returns the record as written to
 /// repodata.
@@ -154,7 +159,17 @@ pub fn publish(channel: &Path, artifact: &Path) -> Result<PackageRecord, Channel
         file: file_name.clone(),
     };
     journal.write(channel)?;
-    let digests = copy_atomic(artifact, &subdir_dir.join(&file_name))?;
+    let published = subdir_dir.join(&file_name);
+    let digests = copy_atomic(artifact, &published)?;
+    // The outer statement: the inner one with the sha256 of the bytes just copied. Written before the archive is
+    // listed; a crash before it leaves the archive without one, and the next publish of it writes it.
+    let sha256 = crate::digest::hex(&digests.sha256);
+    if let Some(statement) = crate::provenance::outer_statement(&published, &sha256)? {
+        write_atomic(
+            &crate::provenance::outer_path(&published),
+            &crate::provenance::to_bytes(&statement),
+        )?;
+    }
     record.md5 = Some(digests.md5);
     record.sha256 = Some(digests.sha256);
     record.size = Some(digests.size);
@@ -207,6 +222,21 @@ pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
     channeldata::write(channel)?;
     repair::Journal::clear(channel)?;
     Ok(summary)
+}
+
+/// Every package archive of `channel`: the `.conda` and `.tar.bz2` files (dot-files skipped) of each directory
+/// named as a conda subdir, sorted by subdir then file name.
+///
+/// Errors: [`ChannelError::Read`] naming the directory that cannot be listed.
+pub fn archives(channel: &Path) -> Result<Vec<PathBuf>, ChannelError> {
+    let mut out = Vec::new();
+    for subdir in subdir_names(channel)? {
+        let dir = channel.join(&subdir);
+        for (name, _) in archives_in(&dir)? {
+            out.push(dir.join(name));
+        }
+    }
+    Ok(out)
 }
 
 /// Reads `<channel>/<subdir>/repodata.json` as rattler's [`RepoData`].
