@@ -186,7 +186,7 @@ fn verify_accepts_the_channel_and_rejects_a_changed_byte_and_a_forged_source_has
 }
 
 #[test]
-fn a_missing_statement_and_a_missing_path_are_errors() {
+fn a_missing_statement_is_an_error_until_index_writes_it_and_a_missing_path_is_one() {
     let ws = Workspace::new();
     let (dirs, _) = recipes(&ws);
     ok(ws.archi().arg("build").arg(&dirs[1]));

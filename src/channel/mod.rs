@@ -163,13 +163,7 @@ pub fn publish(channel: &Path, artifact: &Path) -> Result<PackageRecord, Channel
     let digests = copy_atomic(artifact, &published)?;
     // The outer statement: the inner one with the sha256 of the bytes just copied. Written before the archive is
     // listed; a crash before it leaves the archive without one, and the next publish of it writes it.
-    let sha256 = crate::digest::hex(&digests.sha256);
-    if let Some(statement) = crate::provenance::outer_statement(&published, &sha256)? {
-        write_atomic(
-            &crate::provenance::outer_path(&published),
-            &crate::provenance::to_bytes(&statement),
-        )?;
-    }
+    write_statement(&published, &crate::digest::hex(&digests.sha256))?;
     record.md5 = Some(digests.md5);
     record.sha256 = Some(digests.sha256);
     record.size = Some(digests.size);
@@ -185,8 +179,9 @@ pub fn publish(channel: &Path, artifact: &Path) -> Result<PackageRecord, Channel
 
 /// Rebuilds the index of every subdir of `channel` from the archives present: each directory named as a conda
 /// subdir (plus `noarch`, created if missing) gets a fresh `repodata.json` (and `.zst`) listing exactly its
-/// archives, then `channeldata.json` is rewritten and a publish journal left by a crash removed (the fresh index
-/// finishes that publish). Holds the channel lock throughout. Errors name the archive or file that failed; an
+/// archives (an archive with `info/provenance.json` but no statement beside it gets one), then `channeldata.json`
+/// is rewritten and a publish journal left by a crash removed (the fresh index finishes that publish). Holds the
+/// channel lock throughout. Errors name the archive or file that failed; an
 /// archive whose index.json names another subdir is an error.
 pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
     create_dir(channel)?;
@@ -214,6 +209,11 @@ pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
                     found: subdir,
                 });
             }
+            if let Some(sha256) = record.sha256 {
+                if !crate::provenance::outer_path(&path).is_file() {
+                    write_statement(&path, &crate::digest::hex(&sha256))?;
+                }
+            }
             repodata.insert(kind, file_name, record);
         }
         repodata::write(&dir, &repodata)?;
@@ -222,6 +222,18 @@ pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
     channeldata::write(channel)?;
     repair::Journal::clear(channel)?;
     Ok(summary)
+}
+
+/// Writes the outer provenance statement of the archive at `path` (whose sha256 is `sha256`) beside it, atomically:
+/// its `info/provenance.json` with the subject's digest filled in. Nothing for an archive without one.
+fn write_statement(path: &Path, sha256: &str) -> Result<(), ChannelError> {
+    if let Some(statement) = crate::provenance::outer_statement(path, sha256)? {
+        write_atomic(
+            &crate::provenance::outer_path(path),
+            &crate::provenance::to_bytes(&statement),
+        )?;
+    }
+    Ok(())
 }
 
 /// Every package archive of `channel`: the `.conda` and `.tar.bz2` files (dot-files skipped) of each directory
