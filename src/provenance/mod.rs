@@ -369,7 +369,8 @@ fn record_dependency(record: &Value, kind: &str) -> Value {
 }
 
 /// The programs of a toolchain (`tools`, `binutils`, rust's `cargo`), each identity (`{program, path, version,
-/// blake3}`) as a descriptor named `toolchain/<requirement>`, `toolchain/binutils/<VAR>`, `toolchain/rust/cargo`.
+/// blake3}`) as a descriptor named `<kind>/<requirement>`, `<kind>/binutils/<VAR>`, `<kind>/rust/cargo` (kind:
+/// `toolchain`, `test-toolchain`, `build-machine-toolchain`).
 fn toolchain_dependencies(toolchain: &Value, kind: &str, deps: &mut Vec<Value>) {
     let empty = Map::new();
     let map = |v: &Value| v.as_object().cloned().unwrap_or_else(|| empty.clone());
@@ -383,13 +384,13 @@ fn toolchain_dependencies(toolchain: &Value, kind: &str, deps: &mut Vec<Value>) 
         }));
     };
     for (name, id) in &map(&toolchain["tools"]) {
-        push(format!("toolchain/{name}"), id);
+        push(format!("{kind}/{name}"), id);
     }
     for (var, id) in &map(&toolchain["binutils"]) {
-        push(format!("toolchain/binutils/{var}"), id);
+        push(format!("{kind}/binutils/{var}"), id);
     }
     if toolchain["rust"]["cargo"].is_object() {
-        push("toolchain/rust/cargo".into(), &toolchain["rust"]["cargo"]);
+        push(format!("{kind}/rust/cargo"), &toolchain["rust"]["cargo"]);
     }
 }
 

@@ -29,8 +29,13 @@ fn hash_input() -> Value {
         "toolchain": {
             "tools": {"c": {"program": "gcc", "path": "/usr/bin/gcc-12", "version": "gcc 12.2.0", "blake3": "ee"}},
             "binutils": {"AR": {"program": "ar", "path": "/usr/bin/ar", "version": "GNU ar 2.40", "blake3": "ff"}},
+            "rust": {"cargo": {"program": "cargo", "path": "/r/bin/cargo", "version": "cargo 1.95.0", "blake3": "99"},
+                     "target": "x86_64-unknown-linux-gnu", "sysroot": "/r"},
         },
-        "test_toolchain": {"tools": {}, "binutils": {}},
+        "test_toolchain": {
+            "tools": {"c": {"program": "gcc", "path": "/usr/bin/gcc-12", "version": "gcc 12.2.0", "blake3": "ee"}},
+            "binutils": {},
+        },
         "build_machine_toolchain": {"tools": {}, "binutils": {}},
         "script_env": {"CC": "gcc", "PREFIX": "${PREFIX}"},
     })
@@ -124,7 +129,9 @@ fn resolved_dependencies_name_sources_patches_recipe_files_records_and_tools_in_
             "build-env",
             "host-env",
             "toolchain",
-            "toolchain"
+            "toolchain",
+            "toolchain",
+            "test-toolchain"
         ]
     );
     assert_eq!(deps[0]["name"], "demo-1.0.tar.gz");
@@ -139,6 +146,9 @@ fn resolved_dependencies_name_sources_patches_recipe_files_records_and_tools_in_
     assert_eq!(deps[6]["name"], "toolchain/c");
     assert_eq!(deps[6]["uri"], "file:///usr/bin/gcc-12");
     assert_eq!(deps[7]["name"], "toolchain/binutils/AR");
+    assert_eq!(deps[8]["name"], "toolchain/rust/cargo");
+    assert_eq!(deps[8]["digest"], json!({"blake3": "99"}));
+    assert_eq!(deps[9]["name"], "test-toolchain/c");
     assert_eq!(source_digests(&s), [SRC, PATCH]);
 }
 
