@@ -26,6 +26,7 @@ pub mod pkgtest;
 pub mod plan;
 pub mod platform;
 pub mod prefix;
+pub mod provenance;
 pub mod publish;
 pub mod recipe;
 pub mod render;

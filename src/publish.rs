@@ -54,7 +54,10 @@ impl Sink for LocalChannel {
             .dir
             .join(&entry.manifest.subdir)
             .join(&entry.manifest.artifact);
-        if published.is_file() && repodata_lists(&self.dir, entry) {
+        // A package published before it had a statement beside it (or by a run that died in between) is
+        // published again, which writes the statement.
+        let statement = crate::provenance::outer_path(&published);
+        if published.is_file() && statement.is_file() && repodata_lists(&self.dir, entry) {
             return Ok(());
         }
         channel::publish(&self.dir, &entry.artifact_path()).map(|_| ())

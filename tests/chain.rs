@@ -148,10 +148,23 @@ fn the_chain_to_conda_for_both_platforms_builds_installs_and_rebuilds_from_the_s
                     .file_name()
                     .to_string_lossy()
                     .starts_with("requests-")
+                    && e.as_ref()
+                        .unwrap()
+                        .path()
+                        .extension()
+                        .is_some_and(|x| x == "conda")
             })
             .count();
         assert_eq!(requests, usize::from(subdir == "noarch"), "{subdir}");
     }
+
+    // Every package of the chain has its provenance statements, which `archi verify` accepts.
+    let verified = ok(archi(&store).current_dir(&ws).arg("verify").arg(&channel));
+    let total: usize = counts.values().sum();
+    assert!(
+        verified.contains(&format!("verify: {total} of {total} packages ok")),
+        "{verified}"
+    );
 
     // Real clients, linux-64.
     let c_program = common::repo().join("recipes/zlib/test_zlib.c");

@@ -1,7 +1,7 @@
 //! Multi-output recipes (`[[outputs]]`, as conda-build's `outputs:`): one build of the fixture
 //! `tests/data/outputs/demo-suite` makes three packages with `pin_subpackage` between them, each of which py-rattler
 //! installs alone from the channel; a recipe that needs one of them gets an edge to the build and its run_exports;
-//! two outputs taking one file is an error naming both.
+//! two outputs taking one file is an error naming both. Each package has its own provenance statement.
 
 mod common;
 
@@ -59,6 +59,12 @@ fn one_build_makes_three_packages_each_installable_alone() {
         assert_eq!(packages[file]["build"], build.as_str());
     }
     assert_eq!(store_entries(&ws.store()).len(), 3);
+    // Each package has its own statement, which `archi verify` accepts (later outputs carry their output's key).
+    let verified = ok(ws.archi().arg("verify").arg(ws.channel()));
+    assert!(
+        verified.contains("verify: 3 of 3 packages ok"),
+        "{verified}"
+    );
     let depends = |name: &str| -> Vec<String> {
         let file = names
             .iter()

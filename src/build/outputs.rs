@@ -170,7 +170,7 @@ pub(super) fn metadata(
             .and_then(|v| v.as_str())
             .map(str::to_string)
     };
-    PackageMetadata {
+    let mut meta = PackageMetadata {
         name: o.name.parse().expect("package name checked when rendering"),
         version: o.version.parse().expect("version checked when rendering"),
         build_string: plan.build_string.clone(),
@@ -190,6 +190,7 @@ pub(super) fn metadata(
             ..Default::default()
         },
         hash_input: plan.inputs.to_json(),
+        provenance: None,
         recipe_dir: plan.recipe_dir.clone(),
         rendered_recipe: serde_json::to_string_pretty(&plan.rendered)
             .expect("rendered recipe serialises"),
@@ -203,5 +204,27 @@ pub(super) fn metadata(
         // Resolved and checked by `license_files` once the script has run.
         license_files: Vec::new(),
         source_date_epoch: SOURCE_DATE_EPOCH,
-    }
+    };
+    // The file name as `package::write_conda` makes it.
+    let file_name = format!(
+        "{}-{}-{}.conda",
+        meta.name.as_normalized(),
+        meta.version,
+        meta.build_string
+    );
+    let subdir = meta.subdir.to_string();
+    meta.provenance = Some(crate::provenance::statement(
+        &crate::provenance::StatementInput {
+            file_name: &file_name,
+            name: meta.name.as_normalized(),
+            version: &meta.version.to_string(),
+            build: &meta.build_string,
+            subdir: &subdir,
+            output: r.is_multi_output().then_some(o.name.as_str()),
+            hash_input: &meta.hash_input,
+            store_key: output.key.as_str(),
+            builder_version: crate::provenance::ARCHI_VERSION,
+        },
+    ));
+    meta
 }

@@ -7,6 +7,7 @@
 //! <channel>/.archi-publish               the journal of a publish in progress (see [`repair`])
 //! <channel>/channeldata.json             per package name: newest version, subdirs, about fields
 //! <channel>/<subdir>/<archive>           .conda and .tar.bz2 packages
+//! <channel>/<subdir>/<archive>.provenance.json   the package's provenance statement (crate::provenance)
 //! <channel>/<subdir>/repodata.json       info.subdir, packages, packages.conda, removed, repodata_version
 //! <channel>/<subdir>/repodata.json.zst   the same bytes, zstd-compressed
 //! <channel>/noarch/repodata.json         always present (clients treat a missing noarch as an error)
@@ -102,6 +103,9 @@ pub enum ChannelError {
         #[source]
         source: std::io::Error,
     },
+    /// The provenance statement inside an archive cannot be read.
+    #[error(transparent)]
+    Provenance(#[from] crate::provenance::ProvenanceError),
     /// A JSON file of the channel is malformed.
     #[error("malformed JSON in {path}")]
     Json {
@@ -115,8 +119,9 @@ pub enum ChannelError {
 ///
 /// Under the channel lock (`<channel>/.archi.lock`): first repairs what an earlier crash left ([`repair`]), then
 /// writes the journal `<channel>/.archi-publish`, copies the archive into `<channel>/<subdir>/` (subdir from its
-/// `info/index.json`), inserts or replaces its record in `<subdir>/repodata.json` (and `.zst`), makes sure
-/// `noarch/repodata.json` exists, rewrites `channeldata.json` and removes the journal. Killed at any point, the
+/// `info/index.json`), writes its provenance statement beside it (`<file>.provenance.json`: the archive's
+/// `info/provenance.json` with the subject's sha256 filled in; none for an archive without one), inserts or
+/// replaces its record in `<subdir>/repodata.json` (and `.zst`), makes sure `noarch/repodata.json` exists, rewrites `channeldata.json` and removes the journal. Killed at any point, the
 /// channel never lists a missing archive, and the next locked writer finishes the publish (module [`repair`]).
 /// Publishing the same file again leaves every index file byte-identical. Returns the record as written to
 /// repodata.
@@ -154,7 +159,11 @@ pub fn publish(channel: &Path, artifact: &Path) -> Result<PackageRecord, Channel
         file: file_name.clone(),
     };
     journal.write(channel)?;
-    let digests = copy_atomic(artifact, &subdir_dir.join(&file_name))?;
+    let published = subdir_dir.join(&file_name);
+    let digests = copy_atomic(artifact, &published)?;
+    // The outer statement: the inner one with the sha256 of the bytes just copied. Written before the archive is
+    // listed; a crash before it leaves the archive without one, and the next publish of it writes it.
+    write_statement(&published, &crate::digest::hex(&digests.sha256))?;
     record.md5 = Some(digests.md5);
     record.sha256 = Some(digests.sha256);
     record.size = Some(digests.size);
@@ -170,8 +179,9 @@ pub fn publish(channel: &Path, artifact: &Path) -> Result<PackageRecord, Channel
 
 /// Rebuilds the index of every subdir of `channel` from the archives present: each directory named as a conda
 /// subdir (plus `noarch`, created if missing) gets a fresh `repodata.json` (and `.zst`) listing exactly its
-/// archives, then `channeldata.json` is rewritten and a publish journal left by a crash removed (the fresh index
-/// finishes that publish). Holds the channel lock throughout. Errors name the archive or file that failed; an
+/// archives (an archive with `info/provenance.json` but no statement beside it gets one), then `channeldata.json`
+/// is rewritten and a publish journal left by a crash removed (the fresh index finishes that publish). Holds the
+/// channel lock throughout. Errors name the archive or file that failed; an
 /// archive whose index.json names another subdir is an error.
 pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
     create_dir(channel)?;
@@ -199,6 +209,11 @@ pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
                     found: subdir,
                 });
             }
+            if let Some(sha256) = record.sha256 {
+                if !crate::provenance::outer_path(&path).is_file() {
+                    write_statement(&path, &crate::digest::hex(&sha256))?;
+                }
+            }
             repodata.insert(kind, file_name, record);
         }
         repodata::write(&dir, &repodata)?;
@@ -207,6 +222,33 @@ pub fn index(channel: &Path) -> Result<IndexSummary, ChannelError> {
     channeldata::write(channel)?;
     repair::Journal::clear(channel)?;
     Ok(summary)
+}
+
+/// Writes the outer provenance statement of the archive at `path` (whose sha256 is `sha256`) beside it, atomically:
+/// its `info/provenance.json` with the subject's digest filled in. Nothing for an archive without one.
+fn write_statement(path: &Path, sha256: &str) -> Result<(), ChannelError> {
+    if let Some(statement) = crate::provenance::outer_statement(path, sha256)? {
+        write_atomic(
+            &crate::provenance::outer_path(path),
+            &crate::provenance::to_bytes(&statement),
+        )?;
+    }
+    Ok(())
+}
+
+/// Every package archive of `channel`: the `.conda` and `.tar.bz2` files (dot-files skipped) of each directory
+/// named as a conda subdir, sorted by subdir then file name.
+///
+/// Errors: [`ChannelError::Read`] naming the directory that cannot be listed.
+pub fn archives(channel: &Path) -> Result<Vec<PathBuf>, ChannelError> {
+    let mut out = Vec::new();
+    for subdir in subdir_names(channel)? {
+        let dir = channel.join(&subdir);
+        for (name, _) in archives_in(&dir)? {
+            out.push(dir.join(name));
+        }
+    }
+    Ok(out)
 }
 
 /// Reads `<channel>/<subdir>/repodata.json` as rattler's [`RepoData`].

@@ -9,6 +9,7 @@ mod settings;
 mod solve;
 mod source;
 mod store;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,6 +57,8 @@ pub enum Command {
     /// Inspect the store.
     #[command(subcommand)]
     Store(store::Command),
+    /// Check packages (a .conda file or every package of a channel) against their provenance statements.
+    Verify(verify::Args),
 }
 
 /// Exit code for bad input and failed builds; clap uses 2 for usage errors.
@@ -102,6 +105,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Source(cmd) => source::run(cmd, &global),
         Command::Index(args) => index::run(args),
         Command::Store(cmd) => store::run(cmd, &global),
+        Command::Verify(args) => verify::run(args),
     }
 }
 

@@ -1,5 +1,5 @@
 //! The `info/` directory of a package, as conda-build 3 writes it: `index.json`, `paths.json`, the legacy `files`
-//! and `has_prefix`, `about.json`, `run_exports.json`, `hash_input.json`, `link.json` (noarch python),
+//! and `has_prefix`, `about.json`, `run_exports.json`, `hash_input.json`, `provenance.json`, `link.json` (noarch python),
 //! `recipe/`, `test/` and `licenses/`.
 
 use std::path::{Path, PathBuf};
@@ -125,6 +125,12 @@ pub fn write_info(
         &info.join("hash_input.json"),
         &sort_keys(meta.hash_input.clone()),
     )?;
+    if let Some(statement) = &meta.provenance {
+        write_bytes(
+            &info.join("provenance.json"),
+            &crate::provenance::to_bytes(statement),
+        )?;
+    }
     if meta.noarch.is_python() {
         write_json(
             &info.join("link.json"),

@@ -257,6 +257,9 @@ pub struct PackageMetadata {
     pub run_exports: RunExportsJson,
     /// `info/hash_input.json` (the store key's readable input; written with sorted keys).
     pub hash_input: serde_json::Value,
+    /// `info/provenance.json`: the package's in-toto statement with an empty subject digest
+    /// ([`crate::provenance::statement`]), written as canonical JSON; omitted when `None`.
+    pub provenance: Option<serde_json::Value>,
     /// The recipe directory; all its files are copied to `info/recipe/`.
     pub recipe_dir: PathBuf,
     /// The rendered recipe, written as `info/recipe/rendered.json`.

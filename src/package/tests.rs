@@ -320,6 +320,7 @@ fn metadata(recipe_dir: &Path, license: &Path) -> PackageMetadata {
         test_commands: vec!["test -f $PREFIX/share/demo.txt".into(), "sh t.sh".into()],
         license_files: vec![license.to_path_buf()],
         source_date_epoch: 1_700_000_000,
+        provenance: None,
     }
 }
 

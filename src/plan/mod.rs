@@ -122,9 +122,7 @@ impl Plan {
             .map(|(i, output)| {
                 let key = match i {
                     0 => self.key.clone(),
-                    _ => store::compute_key(
-                        &serde_json::json!({"build": self.key.as_str(), "output": output.name}),
-                    ),
+                    _ => store::output_key(&self.key, &output.name),
                 };
                 OutputKey { output, key }
             })

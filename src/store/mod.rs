@@ -40,9 +40,10 @@ pub mod gc;
 pub use clean::{clean_leftovers, CleanSummary};
 pub use gc::{gc, GcLock, GcOptions, GcSummary, RemovedEntry};
 
-/// Version of the store layout; entries live under `<root>/v<STORE_FORMAT_VERSION>/` and every manifest records
-/// it. Callers include it in the key inputs so a layout change gives new keys.
-pub const STORE_FORMAT_VERSION: u32 = 1;
+/// Version of what a store entry holds (its manifest and the package format); every manifest records it and callers
+/// include it in the key inputs, so a change gives new keys. 2: packages carry `info/provenance.json`. Entries still
+/// live under `<root>/v1/` (the directory layout has not changed).
+pub const STORE_FORMAT_VERSION: u32 = 2;
 
 const LAYOUT_DIR: &str = "v1";
 const TMP_DIR: &str = ".tmp";
@@ -162,6 +163,12 @@ pub fn compute_key(inputs: &serde_json::Value) -> StoreKey {
             .to_hex()
             .to_string(),
     )
+}
+
+/// The store key of the package `output` of a multi-output build whose key is `build` (every package but the
+/// first): blake3 of the canonical `{"build": <build key>, "output": <name>}`.
+pub fn output_key(build: &StoreKey, output: &str) -> StoreKey {
+    compute_key(&serde_json::json!({"build": build.as_str(), "output": output}))
 }
 
 /// What is kept beside each artifact, as `<root>/v1/<key>/manifest.json`.
