@@ -21,7 +21,7 @@ set -euo pipefail
 
 # The chain's C libraries and python (recipes/), then the toolchain workspace's sources (toolchain/recipes/).
 PACKAGES=(bzip2 xz-utils zlib libffi ncurses readline openssl sqlite3 expat util-linux libxcrypt libzstd libyaml python3.11
-    make-dfsg m4 gmp mpfr4 mpclib3 isl)
+    make-dfsg m4 gmp mpfr4 mpclib3 isl binutils)
 DOWNLOADS="${ARCHI_DOWNLOADS:-$HOME/.cache/archi/downloads}"
 ARCHI_BIN="${ARCHI:-archi}"
 APT_DIR=/etc/apt
