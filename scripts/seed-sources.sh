@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Seed archi's source cache with the upstream tarballs of the stage-0 recipes, taken from the Debian archive
-# this machine's apt is configured for (by source package name only; no host is named here).
+# Seed archi's source cache with the upstream tarballs of the recipes (recipes/ and toolchain/recipes/), taken from
+# the Debian archive this machine's apt is configured for (by source package name only; no host is named here).
 #
 #   scripts/seed-sources.sh [--download-only]
 #
@@ -19,7 +19,9 @@
 # sudo is used for the apt configuration and apt-get update only when not running as root.
 set -euo pipefail
 
-PACKAGES=(bzip2 xz-utils zlib libffi ncurses readline openssl sqlite3 expat util-linux libxcrypt libzstd libyaml python3.11)
+# The chain's C libraries and python (recipes/), then the toolchain workspace's sources (toolchain/recipes/).
+PACKAGES=(bzip2 xz-utils zlib libffi ncurses readline openssl sqlite3 expat util-linux libxcrypt libzstd libyaml python3.11
+    make-dfsg m4 gmp mpfr4 mpclib3 isl binutils)
 DOWNLOADS="${ARCHI_DOWNLOADS:-$HOME/.cache/archi/downloads}"
 ARCHI_BIN="${ARCHI:-archi}"
 APT_DIR=/etc/apt
