@@ -13,6 +13,8 @@
 //!    their entry points written by the client). Every ELF file for linux-aarch64 is AArch64.
 //! 5. A second build is all cached; one changed byte in zstd's script rebuilds exactly zstd and zstandard.
 //! 6. A recipe whose pip reaches for an index fails at once, saying so.
+//! 7. With ARCHI_CHAIN_CHECK=1 (too slow for CI: the chain is built a second time): `archi check --all` rebuilds
+//!    every key of both platforms and gets the same bytes.
 
 mod chain_support;
 mod common;
@@ -238,7 +240,8 @@ fn the_chain_to_conda_for_both_platforms_builds_installs_and_rebuilds_from_the_s
     // it (conda-package-streaming, then conda-package-handling and conda) can only be keyed once it is built;
     // building linux-64 then builds exactly zstd and zstandard, the others' keys being unchanged.
     let script = ws.join("recipes/zstd/build.sh");
-    let mut text = fs_err::read_to_string(&script).unwrap();
+    let original = fs_err::read_to_string(&script).unwrap();
+    let mut text = original.clone();
     text.push('\n');
     fs_err::write(&script, text).unwrap();
     let mut args = vec!["solve", "--all", "--format", "json"];
@@ -291,6 +294,39 @@ fn the_chain_to_conda_for_both_platforms_builds_installs_and_rebuilds_from_the_s
 
     pip_without_index_fails_at_once(&ws, &store);
     ok(archi(&store).args(["store", "verify"]));
+
+    if std::env::var_os("ARCHI_CHAIN_CHECK").is_some() {
+        // zstd's script as it was: every key of the first build again, all in the store.
+        fs_err::write(&script, original).unwrap();
+        check_everything(&ws, &store, &channel, &all);
+    }
+}
+
+/// `archi check --all` for both platforms (ARCHI_CHAIN_CHECK=1; README.md): every shipped recipe rebuilt from its
+/// stored key gives the same bytes (Nix's --check), and the channel is left as it was.
+fn check_everything(
+    ws: &std::path::Path,
+    store: &std::path::Path,
+    channel: &std::path::Path,
+    all: &[String],
+) {
+    let published = common::files_under(channel);
+    let out = run(archi(store)
+        .current_dir(ws)
+        .args(["check", "--json", "--all"])
+        .args(BOTH));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let checked = common::outcomes(&common::events(&out.stdout));
+    assert!(out.status.success(), "archi check --all failed: {stderr}");
+    assert_eq!(states(&checked, "built"), all, "{checked:?}");
+    assert!(
+        stderr.contains(&format!(
+            "check: {n} of {n} builds reproduced byte for byte (100%)",
+            n = all.len()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(common::files_under(channel), published);
 }
 
 /// py-rattler installs `conda` alone into a fresh prefix and conda works there; then requests and pip, whose

@@ -192,7 +192,9 @@ pub fn python_checks(run: impl Fn(&str) -> String) -> Vec<String> {
 /// `channel` offline, whose xz then runs.
 pub fn conda_checks(channel: &Path, run: impl Fn(&str) -> String) -> Vec<String> {
     let python = run("$PREFIX/bin/python");
-    let conda = format!("CONDA_PKGS_DIRS=$PWD/conda-pkgs {python} -m conda");
+    // The package cache is the prefix's own (as a root install's `$PREFIX/pkgs`): with --offline conda also offers
+    // what its cache holds, and a cache shared with the other platform's run would offer its packages.
+    let conda = format!("CONDA_PKGS_DIRS=$PREFIX/pkgs {python} -m conda");
     let url = format!("file://{}", channel.display());
     vec![
         format!("{conda} --version | tee conda-version.txt && grep -Fx 'conda 23.9.0' conda-version.txt"),
