@@ -14,9 +14,15 @@ use serde::{Deserialize, Serialize};
 
 use super::{write_atomic, ChannelError};
 
-/// zstd level of `repodata.json.zst` (conda-index uses 16 as well). Compressed in one call with the size known,
-/// so zstd sizes its tables to the file instead of allocating (and zeroing) tens of MB for an unknown stream.
+/// zstd level of a large `repodata.json.zst` (conda-index uses 16 as well). Compressed in one call with the size
+/// known, so zstd sizes its tables to the file instead of allocating (and zeroing) tens of MB for an unknown stream.
 const ZSTD_LEVEL: i32 = 16;
+/// Below this many bytes of JSON (a local channel of a few hundred packages) repodata is compressed at
+/// [`SMALL_ZSTD_LEVEL`]: it is rewritten on every publish, and at 16 zstd's optimal parser (btultra2 for small
+/// inputs) was ~8 % of a trivial build's CPU in a run of fifty (benches/rattler_build.py, perf).
+const SMALL_REPODATA_BYTES: usize = 1 << 20;
+/// zstd level for repodata under [`SMALL_REPODATA_BYTES`].
+const SMALL_ZSTD_LEVEL: i32 = 3;
 
 /// Which repodata map an archive belongs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,12 +134,15 @@ pub(crate) fn read_or_empty(dir: &Path, subdir: &str) -> Result<RepodataJson, Ch
 pub(crate) fn write(dir: &Path, repodata: &RepodataJson) -> Result<(), ChannelError> {
     let bytes = repodata.to_bytes();
     let zst_path = dir.join("repodata.json.zst");
-    let compressed = zstd::bulk::compress(bytes.as_slice(), ZSTD_LEVEL).map_err(|source| {
-        ChannelError::Write {
+    let level = match bytes.len() < SMALL_REPODATA_BYTES {
+        true => SMALL_ZSTD_LEVEL,
+        false => ZSTD_LEVEL,
+    };
+    let compressed =
+        zstd::bulk::compress(bytes.as_slice(), level).map_err(|source| ChannelError::Write {
             path: zst_path.clone(),
             source,
-        }
-    })?;
+        })?;
     write_atomic(&dir.join("repodata.json"), &bytes)?;
     write_atomic(&zst_path, &compressed)
 }
