@@ -4,7 +4,8 @@
 #    toolchain;
 #  - qemu-user to run linux-aarch64 binaries, file/patchelf for checks;
 #  - Rust (if cargo is missing; rustup's aarch64-unknown-linux-gnu target for compiler('rust')) and the Python clients the tests use (py-rattler, conda-package-handling,
-#    conda-index) in a virtualenv at $ARCHI_VENV (default: .venv in the repository).
+#    conda-index; py-rattler-build, the baseline of benches/rattler_build.py) in a virtualenv at $ARCHI_VENV (default:
+#    .venv in the repository).
 # Idempotent; uses sudo only when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,5 +51,5 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-  "py-rattler>=0.28" "conda-package-handling>=2.4" "conda-index>=0.13"
+  "py-rattler>=0.28" "conda-package-handling>=2.4" "conda-index>=0.13" "py-rattler-build==0.73.*"
 "$VENV/bin/python" -c "import rattler, conda_package_handling, conda_index; print('install-deps: python clients ok')"
