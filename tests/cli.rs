@@ -276,6 +276,38 @@ fn failing_test_leaves_nothing_in_store_or_channel() {
     assert!(files_under(&ws.channel()).is_empty());
 }
 
+/// A recipe file that changes while its build runs (here the unsandboxed script edits a test file) would be read
+/// later than the key was computed: nothing is stored, and the error names the file.
+#[test]
+fn a_recipe_file_changed_during_the_build_stores_nothing() {
+    let ws = Workspace::new();
+    let recipe = ws.recipe(
+        "edited",
+        r#"
+[package]
+name = "edited"
+version = "1.0"
+
+[build]
+script = "mkdir -p $PREFIX/share && echo ok > $PREFIX/share/ok && echo changed >> $RECIPE_DIR/expected.txt"
+
+[test]
+files = ["expected.txt"]
+commands = ["test -f expected.txt"]
+"#,
+    );
+    fs_err::write(recipe.join("expected.txt"), "as keyed\n").unwrap();
+    let out = run(ws.archi().args(["build", "--no-sandbox"]).arg(&recipe));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("edited: recipe files changed during the build: expected.txt"),
+        "{stderr}"
+    );
+    assert!(store_entries(&ws.store()).is_empty());
+    assert!(files_under(&ws.channel()).is_empty());
+}
+
 #[test]
 fn a_cached_source_is_used_offline_and_a_missing_one_names_the_fix() {
     let ws = Workspace::new();

@@ -270,6 +270,15 @@ pub enum BuildError {
         /// `<work>/check`, holding `stored/` and `rebuilt/`.
         dir: PathBuf,
     },
+    /// A recipe file changed while the build ran (it was read after the key was computed).
+    #[error("{name}: recipe files changed during the build: {}", files.join(", "))]
+    #[diagnostic(help("nothing was stored; build again to build the recipe as it is now"))]
+    RecipeChanged {
+        /// The recipe.
+        name: String,
+        /// The changed, added or removed files, relative to the recipe directory.
+        files: Vec<String>,
+    },
     /// Two outputs of a multi-output recipe take one file.
     #[error("{}: outputs `{first}` and `{second}` both take the file {}", .first, file.display())]
     #[diagnostic(help(
@@ -613,6 +622,17 @@ fn run_pipeline(
     }
 
     let _phase = enter(Phase::Publish, log);
+    let changed = crate::plan::changed_recipe_files(plan).map_err(|e| BuildError::Io {
+        what: "reading the recipe directory again",
+        path: plan.recipe_dir.clone(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    if !changed.is_empty() {
+        return Err(BuildError::RecipeChanged {
+            name: rendered.name.clone(),
+            files: changed,
+        });
+    }
     // The first package last: its key is the plan's, and its presence tells that the build is complete.
     let mut entries = Vec::new();
     for (output, artifact) in outputs.iter().zip(&artifacts).rev() {

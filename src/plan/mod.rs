@@ -450,6 +450,24 @@ fn records_identity(records: &[RepoDataRecord]) -> Vec<RecordIdentity> {
 
 /// blake3 of every file in the recipe directory, by relative path (sorted). Symlinks are followed, so a recipe
 /// file reached through a link is hashed by its content.
+/// The recipe files (relative paths, sorted) whose blake3 now differs from the key's [`KeyInput::recipe_files`], or
+/// that appeared or went away since `plan` was made: a build that read them later (test files, `info/recipe/`)
+/// would otherwise be stored under a key that names other bytes.
+///
+/// Errors: [`PlanError::RecipeFile`] when the recipe directory cannot be read.
+pub fn changed_recipe_files(plan: &Plan) -> Result<Vec<String>, PlanError> {
+    let now = hash_dir(&plan.recipe_dir)?;
+    let then = &plan.inputs.recipe_files;
+    let mut changed: Vec<String> = now
+        .iter()
+        .filter(|(path, hash)| then.get(*path) != Some(hash))
+        .map(|(path, _)| path.clone())
+        .chain(then.keys().filter(|p| !now.contains_key(*p)).cloned())
+        .collect();
+    changed.sort();
+    Ok(changed)
+}
+
 fn hash_dir(dir: &Path) -> Result<BTreeMap<String, String>, PlanError> {
     let mut hashes = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir)
