@@ -17,17 +17,7 @@ const RECIPES: [&str; 6] = ["make", "m4", "gmp", "mpfr", "mpc", "isl"];
 /// A copy of the repository's toolchain workspace in `dir`: `pins.toml` and `toolchain/` (archi.toml names
 /// `../pins.toml`, as in the repository).
 fn copy_toolchain_workspace(dir: &Path) {
-    let repo = common::repo();
-    fs_err::copy(repo.join("pins.toml"), dir.join("pins.toml")).unwrap();
-    for entry in walkdir::WalkDir::new(repo.join("toolchain")) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(&repo).unwrap();
-        if entry.file_type().is_dir() {
-            fs_err::create_dir_all(dir.join(rel)).unwrap();
-        } else {
-            fs_err::copy(entry.path(), dir.join(rel)).unwrap();
-        }
-    }
+    chain_support::copy_from_repo(dir, &["pins.toml"], &["toolchain"]);
 }
 
 /// Debian's orig tarballs through apt (`scripts/seed-sources.sh`), into the store's source cache.

@@ -23,17 +23,24 @@ pub fn emulated(cmd: &str) -> String {
 
 /// A copy of the repository's workspace (archi.toml, pins.toml, recipes/) in `dir`, so the test can edit recipes.
 pub fn copy_workspace(dir: &Path) {
+    copy_from_repo(dir, &["archi.toml", "pins.toml"], &["recipes"]);
+}
+
+/// Copies the repository's `files` and the directory `trees` (recursively) to the same relative paths in `dir`.
+pub fn copy_from_repo(dir: &Path, files: &[&str], trees: &[&str]) {
     let repo = common::repo();
-    for file in ["archi.toml", "pins.toml"] {
+    for file in files {
         fs_err::copy(repo.join(file), dir.join(file)).unwrap();
     }
-    for entry in walkdir::WalkDir::new(repo.join("recipes")) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(&repo).unwrap();
-        if entry.file_type().is_dir() {
-            fs_err::create_dir_all(dir.join(rel)).unwrap();
-        } else {
-            fs_err::copy(entry.path(), dir.join(rel)).unwrap();
+    for tree in trees {
+        for entry in walkdir::WalkDir::new(repo.join(tree)) {
+            let entry = entry.unwrap();
+            let rel = entry.path().strip_prefix(&repo).unwrap();
+            if entry.file_type().is_dir() {
+                fs_err::create_dir_all(dir.join(rel)).unwrap();
+            } else {
+                fs_err::copy(entry.path(), dir.join(rel)).unwrap();
+            }
         }
     }
 }
