@@ -296,8 +296,10 @@ fn the_chain_to_conda_for_both_platforms_builds_installs_and_rebuilds_from_the_s
     ok(archi(&store).args(["store", "verify"]));
 
     if std::env::var_os("ARCHI_CHAIN_CHECK").is_some() {
-        // zstd's script as it was: every key of the first build again, all in the store.
+        // zstd's script as it was, and without the failing pip fixture: the shipped recipes with every key of the
+        // first build again, all in the store.
         fs_err::write(&script, original).unwrap();
+        fs_err::remove_dir_all(ws.join("recipes/needs-index")).unwrap();
         check_everything(&ws, &store, &channel, &all);
     }
 }
