@@ -24,16 +24,7 @@ enum Node {
 ///
 /// Errors: a tree cannot be read.
 pub fn differing_files(a: &Path, b: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let (a, b) = (tree(a)?, tree(b)?);
-    let mut out: Vec<PathBuf> = a
-        .iter()
-        .filter(|(path, node)| b.get(*path) != Some(node))
-        .map(|(path, _)| path.clone())
-        .chain(b.keys().filter(|path| !a.contains_key(*path)).cloned())
-        .collect();
-    out.sort();
-    out.dedup();
-    Ok(out)
+    Ok(crate::plan::differing_keys(&tree(a)?, &tree(b)?))
 }
 
 fn tree(root: &Path) -> std::io::Result<BTreeMap<PathBuf, Node>> {

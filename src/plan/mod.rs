@@ -456,16 +456,26 @@ fn records_identity(records: &[RepoDataRecord]) -> Vec<RecordIdentity> {
 ///
 /// Errors: [`PlanError::RecipeFile`] when the recipe directory cannot be read.
 pub fn changed_recipe_files(plan: &Plan) -> Result<Vec<String>, PlanError> {
-    let now = hash_dir(&plan.recipe_dir)?;
-    let then = &plan.inputs.recipe_files;
-    let mut changed: Vec<String> = now
+    Ok(differing_keys(
+        &hash_dir(&plan.recipe_dir)?,
+        &plan.inputs.recipe_files,
+    ))
+}
+
+/// The keys (sorted) whose values differ between `a` and `b`, or that only one of them has.
+pub fn differing_keys<K: Ord + Clone, V: PartialEq>(
+    a: &BTreeMap<K, V>,
+    b: &BTreeMap<K, V>,
+) -> Vec<K> {
+    let mut out: Vec<K> = a
         .iter()
-        .filter(|(path, hash)| then.get(*path) != Some(hash))
-        .map(|(path, _)| path.clone())
-        .chain(then.keys().filter(|p| !now.contains_key(*p)).cloned())
+        .filter(|(key, value)| b.get(*key) != Some(value))
+        .map(|(key, _)| key.clone())
+        .chain(b.keys().filter(|key| !a.contains_key(*key)).cloned())
         .collect();
-    changed.sort();
-    Ok(changed)
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn hash_dir(dir: &Path) -> Result<BTreeMap<String, String>, PlanError> {
