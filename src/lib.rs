@@ -35,5 +35,6 @@ pub mod schedule;
 pub mod schema;
 pub mod source;
 pub mod store;
+pub mod substitute;
 pub mod toolchain;
 pub mod workspace;

@@ -23,6 +23,22 @@ pub struct WorkspaceFile {
     /// `[workspace]`.
     #[serde(default)]
     pub workspace: WorkspaceSection,
+    /// `[[substituter]]`: remote binary caches asked, in order, for a package before it is built (Nix's
+    /// `substituters`; see [`crate::substitute`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub substituter: Vec<SubstituterConfig>,
+}
+
+/// One `[[substituter]]` of `archi.toml`: a binary cache.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SubstituterConfig {
+    /// Where the cache is: `http://` or `https://` (GET to read, PUT to write: a WebDAV server), `file:///dir`,
+    /// or `s3://bucket/prefix` (credentials from the `AWS_*` environment variables).
+    pub url: String,
+    /// Upload what this workspace builds to the cache, signed with `--signing-key` / `ARCHI_SIGNING_KEY_FILE`.
+    #[serde(default)]
+    pub push: bool,
 }
 
 /// `[workspace]` of `archi.toml`. Paths are relative to the workspace directory.
@@ -41,6 +57,10 @@ pub struct WorkspaceSection {
     /// Upstream channels solved after the output channel, in priority order (directories or URLs).
     #[serde(default)]
     pub channels: Vec<String>,
+    /// Public keys (`NAME:BASE64`, as `archi key generate` prints them) whose signatures on a substituter's
+    /// entries are accepted (Nix's `trusted-public-keys`); entries signed otherwise are refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trusted_keys: Vec<String>,
 }
 
 impl Default for WorkspaceSection {
@@ -50,6 +70,7 @@ impl Default for WorkspaceSection {
             pins: default_pins(),
             output: default_output(),
             channels: Vec::new(),
+            trusted_keys: Vec::new(),
         }
     }
 }

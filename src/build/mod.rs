@@ -77,6 +77,11 @@ pub struct BuildOptions {
     /// Build keys the store already has again and compare the packages byte for byte ([`build`]), storing
     /// nothing (Nix's `--check`).
     pub check: bool,
+    /// Binary caches asked for a key the store lacks before building it, and pushed to after a build
+    /// ([`crate::substitute`]); `None` when the workspace names none.
+    pub substitute: Option<std::sync::Arc<crate::substitute::Substituters>>,
+    /// Never run a build script: a key neither the store nor a cache has fails ([`BuildError::NoBuild`]).
+    pub no_build: bool,
 }
 
 /// The shared state builds write: the store, the source cache, work directories and the package cache.
@@ -160,6 +165,13 @@ pub struct BuildHooks<'a> {
 pub enum Outcome {
     /// The store had every package of the build; nothing ran.
     Cached(Vec<StoreEntry>),
+    /// Downloaded from a binary cache, checked against its signed entry and stored; nothing ran.
+    Substituted {
+        /// The store entries, one per package, in the order of [`Plan::outputs`].
+        entries: Vec<StoreEntry>,
+        /// The cache's URL.
+        url: String,
+    },
     /// Built, tested and stored.
     Built {
         /// The store entries, one per package, in the order of [`Plan::outputs`].
@@ -173,7 +185,9 @@ impl Outcome {
     /// The store entries either way, one per package of the build.
     pub fn entries(&self) -> &[StoreEntry] {
         match self {
-            Outcome::Cached(entries) | Outcome::Built { entries, .. } => entries,
+            Outcome::Cached(entries)
+            | Outcome::Substituted { entries, .. }
+            | Outcome::Built { entries, .. } => entries,
         }
     }
 
@@ -309,6 +323,17 @@ pub enum BuildError {
         /// Package.
         name: String,
     },
+    /// `--no-build`: neither the store nor a binary cache has the key.
+    #[error("{name}: --no-build, and no binary cache gave key {key}{}", refused.iter().map(|r| format!("\n  refused: {r}")).collect::<String>())]
+    #[diagnostic(help("build without --no-build, or push it to a [[substituter]] of archi.toml first"))]
+    NoBuild {
+        /// The recipe.
+        name: String,
+        /// The plan's key.
+        key: String,
+        /// Why caches that had it were refused (`<url>: <key>: <reason>`).
+        refused: Vec<String>,
+    },
     /// Packaging failed.
     #[error(transparent)]
     Package(#[from] package::PackageError),
@@ -373,6 +398,11 @@ pub fn build(
     if let (Some(entries), false) = (lookup(&shop.store, plan)?, opts.check) {
         return Ok(Outcome::Cached(entries));
     }
+    if !opts.check {
+        if let Some(outcome) = substitute(shop, opts, plan)? {
+            return Ok(outcome);
+        }
+    }
     let view = opts.isolation.policy().map(|_| Path::new(BUILD_VIEW));
     let work = WorkDir::create(&shop.work_root, plan, view)?;
     let log_path = match opts.check {
@@ -401,6 +431,12 @@ pub fn build(
         )),
         Err(err) => log.line(&format!("failed: {err}")),
     }
+    if let (Ok(Outcome::Built { entries, .. }), Some(caches), false) =
+        (&result, &opts.substitute, opts.check)
+    {
+        // Failures are logged by push; the build itself stands.
+        caches.push(entries);
+    }
     if result.is_ok() && !opts.keep_work {
         let _ = store::clean::remove_dir_robust(&work.root, &shop.work_root);
     } else {
@@ -408,6 +444,41 @@ pub fn build(
         let _ = fs_err::write(work.root.join(store::clean::KEEP_MARKER), "");
     }
     result
+}
+
+/// Ask the binary caches for every package of `plan` (the key's lock is held). `Some` when one cache gave them
+/// all; `None` to build. Errors: [`BuildError::NoBuild`] with `opts.no_build` when no cache gave them.
+fn substitute(
+    shop: &Workshop,
+    opts: &BuildOptions,
+    plan: &Plan,
+) -> Result<Option<Outcome>, BuildError> {
+    let mut refused = Vec::new();
+    if let Some(caches) = &opts.substitute {
+        let wanted: Vec<_> = plan
+            .outputs()
+            .into_iter()
+            .map(|o| crate::substitute::Wanted {
+                key: o.key,
+                name: o.output.name,
+                build: plan.build_string.clone(),
+                subdir: plan.subdir().to_string(),
+            })
+            .collect();
+        let result = caches.substitute(&shop.store, &wanted);
+        if let Some((entries, url)) = result.hit {
+            return Ok(Some(Outcome::Substituted { entries, url }));
+        }
+        refused = result.refused;
+    }
+    if opts.no_build {
+        return Err(BuildError::NoBuild {
+            name: plan.rendered.name.clone(),
+            key: plan.key.to_string(),
+            refused,
+        });
+    }
+    Ok(None)
 }
 
 /// The build log: archi's own timestamped phase lines between the script's and tests' output.

@@ -60,6 +60,13 @@ pub struct Args {
     /// the stored ones (Nix's --check): differing files are named, both trees kept; nothing is stored.
     #[arg(long)]
     pub check: bool,
+    /// Never run a build script: what the store lacks must come from a binary cache (`[[substituter]]`), else
+    /// the node fails.
+    #[arg(long, conflicts_with = "check")]
+    pub no_build: bool,
+    /// Secret key file (`archi key generate`) that signs what is pushed to caches with `push = true`.
+    #[arg(long, env = crate::substitute::SIGNING_KEY_ENV)]
+    pub signing_key: Option<PathBuf>,
 }
 
 /// Build the selection; exit code 1 when any node failed or was skipped.
@@ -79,6 +86,8 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
         offline,
         no_sandbox,
         check,
+        no_build,
+        signing_key,
     } = args;
     let (dirs, names) = super::split_roots(&recipes);
     let start = dirs
@@ -107,6 +116,12 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
     } else {
         sandbox::probe(shop.store.root(), ::dirs::home_dir().as_deref())
     };
+    let signing = signing_key
+        .as_deref()
+        .map(crate::substitute::read_signing_key)
+        .transpose()?;
+    let substitute = crate::substitute::Substituters::from_workspace(&ctx.workspace, signing)?
+        .map(std::sync::Arc::new);
     let opts = RunOptions {
         jobs: jobs.unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -123,6 +138,8 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
             },
             isolation: isolation.clone(),
             check,
+            substitute,
+            no_build,
         },
         estimates: times.estimates(),
     };
@@ -174,6 +191,7 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
                     n.outcome,
                     schedule::event::NodeOutcome::Built { .. }
                         | schedule::event::NodeOutcome::Cached { .. }
+                        | schedule::event::NodeOutcome::Substituted { .. }
                 ))
                 .count(),
             report.nodes.len()

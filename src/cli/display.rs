@@ -135,6 +135,14 @@ fn finish_lines(
             )),
             vec![],
         ),
+        NodeOutcome::Substituted { key, build, url } => (
+            Some(format!(
+                "substituted  {}  {}  {key}  (from {url})",
+                label(build),
+                node.platform
+            )),
+            vec![],
+        ),
         NodeOutcome::Failed { error, log } => {
             let mut lines = vec![format!("failed  {}:", node_text(node)), error.clone()];
             if let Some(log) = log {

@@ -4,6 +4,7 @@
 mod build;
 mod display;
 mod index;
+mod key;
 mod render;
 mod settings;
 mod solve;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Inspect the store.
     #[command(subcommand)]
     Store(store::Command),
+    /// Signing keys for binary caches (`[[substituter]]` in archi.toml).
+    #[command(subcommand)]
+    Key(key::Command),
     /// Check packages (a .conda file or every package of a channel) against their provenance statements.
     Verify(verify::Args),
 }
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Index(args) => index::run(args),
         Command::Store(cmd) => store::run(cmd, &global),
         Command::Verify(args) => verify::run(args),
+        Command::Key(cmd) => key::run(cmd),
     }
 }
 

@@ -40,6 +40,15 @@ pub enum NodeOutcome {
         /// Build string.
         build: String,
     },
+    /// Downloaded from a binary cache (`[[substituter]]`), checked and stored (and published); nothing was built.
+    Substituted {
+        /// Store key.
+        key: String,
+        /// Build string.
+        build: String,
+        /// The cache's URL.
+        url: String,
+    },
     /// Planning, building, testing or publishing failed.
     Failed {
         /// The error, rendered.
@@ -57,11 +66,12 @@ pub enum NodeOutcome {
 }
 
 impl NodeOutcome {
-    /// `built`, `cached`, `failed`, `skipped` or `stopped`.
+    /// `built`, `cached`, `substituted`, `failed`, `skipped` or `stopped`.
     pub fn word(&self) -> &'static str {
         match self {
             NodeOutcome::Built { .. } => "built",
             NodeOutcome::Cached { .. } => "cached",
+            NodeOutcome::Substituted { .. } => "substituted",
             NodeOutcome::Failed { .. } => "failed",
             NodeOutcome::Skipped { .. } => "skipped",
             NodeOutcome::Stopped => "stopped",

@@ -193,6 +193,11 @@ pub fn execute(
                             key: entry.key.to_string(),
                             build: entry.manifest.build.clone(),
                         },
+                        Outcome::Substituted { url, .. } => NodeOutcome::Substituted {
+                            key: entry.key.to_string(),
+                            build: entry.manifest.build.clone(),
+                            url: url.clone(),
+                        },
                         Outcome::Built { script_seconds, .. } => NodeOutcome::Built {
                             key: entry.key.to_string(),
                             build: entry.manifest.build.clone(),
@@ -335,7 +340,7 @@ fn build_node(
     };
     let outcome =
         build::build(ctx, shop, &opts.build, &plan, &hooks).map_err(|e| failed(e.into()))?;
-    if matches!(outcome, Outcome::Cached(_)) {
+    if matches!(outcome, Outcome::Cached(_) | Outcome::Substituted { .. }) {
         on_phase(Phase::Publish);
     }
     let mut built = Vec::new();

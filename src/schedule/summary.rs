@@ -8,6 +8,7 @@ fn bar_outcome(outcome: &NodeOutcome) -> BarOutcome {
     match outcome {
         NodeOutcome::Built { .. } => BarOutcome::Built,
         NodeOutcome::Cached { .. } => BarOutcome::Cached,
+        NodeOutcome::Substituted { .. } => BarOutcome::Substituted,
         NodeOutcome::Failed { .. } => BarOutcome::Failed,
         NodeOutcome::Skipped { .. } | NodeOutcome::Stopped => BarOutcome::Skipped,
     }
@@ -58,6 +59,7 @@ pub fn table(report: &RunReport) -> String {
                     NodeOutcome::Skipped { needs } => format!("needs {needs}, which failed"),
                     NodeOutcome::Stopped => "not started (--fail-fast)".into(),
                     NodeOutcome::Failed { log: Some(log), .. } => format!("log: {}", log.display()),
+                    NodeOutcome::Substituted { url, .. } => format!("from {url}"),
                     NodeOutcome::Built { script_seconds, .. } => {
                         format!("script {script_seconds:.1} s")
                     }

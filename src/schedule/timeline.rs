@@ -23,6 +23,8 @@ pub enum BarOutcome {
     Built,
     /// Found in the store; nothing was built.
     Cached,
+    /// Downloaded from a binary cache; nothing was built.
+    Substituted,
     /// Started and failed.
     Failed,
     /// Never started, e.g. because something it needs failed.
@@ -30,11 +32,12 @@ pub enum BarOutcome {
 }
 
 impl BarOutcome {
-    /// The lowercase word used in the summary table: `built`, `cached`, `failed` or `skipped`.
+    /// The lowercase word used in the summary table: `built`, `cached`, `substituted`, `failed` or `skipped`.
     pub fn as_str(self) -> &'static str {
         match self {
             BarOutcome::Built => "built",
             BarOutcome::Cached => "cached",
+            BarOutcome::Substituted => "substituted",
             BarOutcome::Failed => "failed",
             BarOutcome::Skipped => "skipped",
         }
@@ -242,7 +245,7 @@ pub fn render_svg(title: &str, bars: &[BuildBar], critical: &[usize]) -> String 
         }
         let fill = match bar.outcome {
             BarOutcome::Built => r##" fill="#000000""##,
-            BarOutcome::Cached => r##" fill="#666666""##,
+            BarOutcome::Cached | BarOutcome::Substituted => r##" fill="#666666""##,
             BarOutcome::Failed => r##" fill="#C00000""##,
             BarOutcome::Skipped => r##" fill="#888888" font-style="italic""##,
         };
@@ -355,7 +358,8 @@ pub struct SummaryRow {
 
 /// The plain-text summary table the CLI prints at the end of a run, `\n`-terminated lines:
 /// a header and one aligned line per row in input order (outcome, label, seconds with one decimal, note), then
-/// `built N, cached N, failed N, skipped N in W s` (`W` = `wall_s`, one decimal), then
+/// `built N, cached N, failed N, skipped N in W s` (`W` = `wall_s`, one decimal; `, substituted N` after the cached
+/// count when N > 0), then
 /// `critical path: a → b → c (T s)` where `critical` holds indices into `rows` (out-of-range ones are skipped) and
 /// `T` is the sum of their seconds; `critical path: none` when it is empty.
 pub fn summary_table(rows: &[SummaryRow], critical: &[usize], wall_s: f64) -> String {
@@ -390,9 +394,14 @@ pub fn summary_table(rows: &[SummaryRow], critical: &[usize], wall_s: f64) -> St
     ]
     .map(count);
     let wall = secs(wall_s);
+    // Only runs that used a binary cache say how many packages came from one.
+    let substituted = match count(BarOutcome::Substituted) {
+        0 => String::new(),
+        n => format!(", substituted {n}"),
+    };
     let _ = writeln!(
         s,
-        "built {b}, cached {c}, failed {f}, skipped {k} in {wall:.1} s"
+        "built {b}, cached {c}{substituted}, failed {f}, skipped {k} in {wall:.1} s"
     );
     let on_path: Vec<&SummaryRow> = critical.iter().filter_map(|&i| rows.get(i)).collect();
     if on_path.is_empty() {

@@ -516,9 +516,6 @@ impl Store {
         artifact: &Path,
         fields: NewEntry,
     ) -> Result<StoreEntry, StoreError> {
-        if let Some(existing) = self.lookup(key)? {
-            return Ok(existing);
-        }
         let file_name = artifact
             .file_name()
             .and_then(|name| name.to_str())
@@ -526,6 +523,28 @@ impl Store {
                 path: artifact.to_path_buf(),
             })?
             .to_string();
+        self.insert_named(key, artifact, &file_name, fields)
+    }
+
+    /// [`Store::insert`] of a file whose name is not the artifact's (a download in a temp file): the entry keeps
+    /// it as `file_name`, which must be a plain file name. Errors: as [`Store::insert`];
+    /// [`StoreError::ArtifactName`] when `file_name` is empty, has a `/` or starts with a dot.
+    pub fn insert_named(
+        &self,
+        key: &StoreKey,
+        artifact: &Path,
+        file_name: &str,
+        fields: NewEntry,
+    ) -> Result<StoreEntry, StoreError> {
+        if let Some(existing) = self.lookup(key)? {
+            return Ok(existing);
+        }
+        if file_name.is_empty() || file_name.contains('/') || file_name.starts_with('.') {
+            return Err(StoreError::ArtifactName {
+                path: PathBuf::from(file_name),
+            });
+        }
+        let file_name = file_name.to_string();
         let tmp_root = self.tmp_dir();
         let mut builder = tempfile::Builder::new();
         let prefix = format!("{}-", key.short());
