@@ -3,6 +3,7 @@
 #  - the build machine's toolchain (stage 0): gcc, make, perl, tclsh, autotools, and Debian's aarch64 cross
 #    toolchain;
 #  - qemu-user to run linux-aarch64 binaries, file/patchelf for checks;
+#  - nginx (with its WebDAV module) as the binary cache server of tests/substitute.rs;
 #  - Rust (if cargo is missing; rustup's aarch64-unknown-linux-gnu target for compiler('rust')) and the Python clients the tests use (py-rattler, conda-package-handling,
 #    conda-index; py-rattler-build, the baseline of benches/rattler_build.py) in a virtualenv at $ARCHI_VENV (default:
 #    .venv in the repository).
@@ -17,6 +18,7 @@ APT_PACKAGES=(
   build-essential make perl pkg-config patch file patchelf ca-certificates curl tcl autoconf automake libtool
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
   qemu-user python3 python3-venv python3-pip
+  nginx
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -26,6 +28,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-deps: apt-get install ${missing[*]}" >&2
   $SUDO apt-get update -q
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# tests/substitute.rs PUTs to nginx: its WebDAV module must be built in (Debian's nginx has it).
+if ! "$(command -v nginx || echo /usr/sbin/nginx)" -V 2>&1 | grep -q -- --with-http_dav_module; then
+  echo "install-deps: nginx lacks the WebDAV module (http_dav_module)" >&2
+  exit 1
 fi
 
 # Debian 12's own rustc (1.63) is too old for the rattler crates: archi needs Rust >= 1.85 from rustup.

@@ -325,7 +325,9 @@ pub enum BuildError {
     },
     /// `--no-build`: neither the store nor a binary cache has the key.
     #[error("{name}: --no-build, and no binary cache gave key {key}{}", refused.iter().map(|r| format!("\n  refused: {r}")).collect::<String>())]
-    #[diagnostic(help("build without --no-build, or push it to a [[substituter]] of archi.toml first"))]
+    #[diagnostic(help(
+        "build without --no-build, or push it to a [[substituter]] of archi.toml first"
+    ))]
     NoBuild {
         /// The recipe.
         name: String,

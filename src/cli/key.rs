@@ -40,10 +40,8 @@ pub fn run(cmd: Command) -> miette::Result<()> {
                 mode: 0o600,
                 sync: true,
             };
-            fsutil::write_atomic_with(&path, options, |file| {
-                writeln!(file, "{}", key.to_text())
-            })
-            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+            fsutil::write_atomic_with(&path, options, |file| writeln!(file, "{}", key.to_text()))
+                .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
             eprintln!("secret key written to {}", path.display());
             super::print_out(&key.public().to_string())
         }

@@ -120,7 +120,11 @@ impl Backend {
                     )),
                 }
             }
-            other => return Err(bad(format!("unknown scheme `{other}` (http, https, file, s3)"))),
+            other => {
+                return Err(bad(format!(
+                    "unknown scheme `{other}` (http, https, file, s3)"
+                )))
+            }
         };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -218,5 +222,53 @@ impl Backend {
                 .map(|_| ())
                 .map_err(self.request(name))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_url_cache_writes_reads_streams_and_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = url::Url::from_directory_path(dir.path().join("cache")).unwrap();
+        let backend = Backend::open(url.as_str()).unwrap();
+        assert_eq!(backend.get_bytes("missing.entry.json").unwrap(), None);
+        backend
+            .put("k/a.conda", b"artifact bytes".to_vec())
+            .unwrap();
+        backend.put("k.entry.json", b"{}".to_vec()).unwrap();
+        assert_eq!(
+            fs_err::read(dir.path().join("cache/k/a.conda")).unwrap(),
+            b"artifact bytes"
+        );
+        assert_eq!(
+            backend.get_bytes("k.entry.json").unwrap(),
+            Some(b"{}".to_vec())
+        );
+        let out = dir.path().join("download");
+        let mut file = fs_err::File::create(&out).unwrap().into_parts().0;
+        assert_eq!(
+            backend.get_to_file("k/a.conda", &mut file, &out).unwrap(),
+            Some(14)
+        );
+        assert_eq!(fs_err::read(&out).unwrap(), b"artifact bytes");
+        assert_eq!(
+            backend
+                .get_to_file("k/none.conda", &mut file, &out)
+                .unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_and_relative_paths_are_refused_naming_the_url() {
+        let err = Backend::open("ftp://host/cache").unwrap_err().to_string();
+        assert!(
+            err.contains("ftp://host/cache") && err.contains("unknown scheme"),
+            "{err}"
+        );
+        assert!(Backend::open("cache/dir").is_err());
     }
 }

@@ -68,7 +68,9 @@ pub enum ConfigError {
     },
     /// A cache has `push = true` but no signing key was given.
     #[error("{}: [[substituter]] {url} has push = true, but no signing key was given", path.display())]
-    #[diagnostic(help("pass --signing-key FILE or set {SIGNING_KEY_ENV} (a file written by `archi key generate`)"))]
+    #[diagnostic(help(
+        "pass --signing-key FILE or set {SIGNING_KEY_ENV} (a file written by `archi key generate`)"
+    ))]
     NoSigningKey {
         /// The workspace file.
         path: std::path::PathBuf,

@@ -46,7 +46,9 @@ fn split_decode<const N: usize>(
     secret: bool,
 ) -> Result<(String, [u8; N]), KeyError> {
     let text = text.trim();
-    let Some((name, data)) = text.split_once(':').filter(|(n, d)| !n.is_empty() && !d.is_empty())
+    let Some((name, data)) = text
+        .split_once(':')
+        .filter(|(n, d)| !n.is_empty() && !d.is_empty())
     else {
         // A secret key's text is never echoed: only a name before a `:`, if there is one.
         let shown = match (secret, text.split_once(':')) {
