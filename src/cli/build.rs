@@ -120,8 +120,12 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
         .as_deref()
         .map(crate::substitute::read_signing_key)
         .transpose()?;
-    let substitute = crate::substitute::Substituters::from_workspace(&ctx.workspace, signing)?
-        .map(std::sync::Arc::new);
+    // `--check` rebuilds what the store has and stores nothing: no cache is asked or pushed to.
+    let substitute = match check {
+        true => None,
+        false => crate::substitute::Substituters::from_workspace(&ctx.workspace, signing)?
+            .map(std::sync::Arc::new),
+    };
     let opts = RunOptions {
         jobs: jobs.unwrap_or_else(|| {
             std::thread::available_parallelism()

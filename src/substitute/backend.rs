@@ -1,7 +1,8 @@
 //! Where a substituter's files live, through the `object_store` crate: `http(s)://` (GET to read, PUT to write,
-//! as a WebDAV server such as nginx with `dav_methods PUT; create_full_put_path on;` serves them), `file://` (a
-//! directory; writes are temp file + rename) and `s3://bucket/prefix` (credentials and region from the `AWS_*`
-//! environment variables, as object_store's `AmazonS3Builder::from_env`).
+//! as a WebDAV server such as nginx with `dav_methods PUT; create_full_put_path on;` serves them; connect timeout
+//! 10 s, whole request 30 min, two retries), `file://` (a directory; writes are temp file + rename) and
+//! `s3://bucket/prefix` (credentials and region from the `AWS_*` environment variables, as object_store's
+//! `AmazonS3Builder::from_env`). Uploads are read into memory first (one PUT per file).
 
 use std::io::Write;
 use std::path::Path;
@@ -79,9 +80,11 @@ impl Backend {
         let store: Arc<dyn ObjectStore> = match parsed.scheme() {
             "http" | "https" => {
                 let base = url.trim_end_matches('/');
+                // A large package over a slow link takes long; a server that does not answer fails fast.
                 let options = object_store::ClientOptions::new()
                     .with_allow_http(true)
-                    .with_timeout(Duration::from_secs(300));
+                    .with_connect_timeout(Duration::from_secs(10))
+                    .with_timeout(Duration::from_secs(30 * 60));
                 Arc::new(
                     object_store::http::HttpBuilder::new()
                         .with_url(base)
