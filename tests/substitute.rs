@@ -1,4 +1,4 @@
-//! Binary caches (`[[substituter]]`): builder A builds zlib (linux-64) and pushes it, signed, to a real nginx
+//! Binary caches (`[[substituter]]`): builder A builds zlib (linux-64 and linux-aarch64) and pushes it, signed, to a real nginx
 //! (Debian's, WebDAV PUT) started here on 127.0.0.1; builder B (fresh store and channel) gets it from there without
 //! building and publishes the same bytes. Then the refusals: an artifact altered on the server (B builds it itself;
 //! with `--no-build` B fails), an entry signed by a key B does not trust (the error names the key), and a server
@@ -121,20 +121,21 @@ fn write_workspace(ws: &Path, url: &str, push: bool, trusted: &[&str]) {
     .unwrap();
 }
 
-/// `archi build --json --test skip recipes/zlib` (linux-64; tests skipped for CI time) with `store`, publishing to
-/// `<out>/channel` (its logs in `<out>/logs`).
+const BOTH: [&str; 4] = [
+    "--target-platform",
+    "linux-64",
+    "--target-platform",
+    "linux-aarch64",
+];
+const LINUX_64: [&str; 2] = ["--target-platform", "linux-64"];
+
+/// `archi build --json --test skip EXTRA recipes/zlib` (tests skipped for CI time) with `store`, publishing to
+/// `<out>/channel` (its logs in `<out>/logs`). EXTRA holds the platforms.
 fn build(ws: &Path, store: &Path, out: &Path, extra: &[&str]) -> Command {
     let mut cmd = common::archi(store);
     cmd.current_dir(ws)
         .env_remove(archi::substitute::SIGNING_KEY_ENV)
-        .args([
-            "build",
-            "--json",
-            "--test",
-            "skip",
-            "--target-platform",
-            "linux-64",
-        ])
+        .args(["build", "--json", "--test", "skip"])
         .arg("--output")
         .arg(out.join("channel"))
         .args(extra)
@@ -142,9 +143,16 @@ fn build(ws: &Path, store: &Path, out: &Path, extra: &[&str]) -> Command {
     cmd
 }
 
-fn outcome(stdout: &[u8]) -> String {
-    let outcomes = common::outcomes(&common::events(stdout));
-    outcomes[&("zlib".to_string(), "linux-64".to_string())].clone()
+/// zlib's outcome per platform.
+fn outcomes(stdout: &[u8]) -> Vec<(String, String)> {
+    common::outcomes(&common::events(stdout))
+        .into_iter()
+        .map(|((_, platform), outcome)| (platform, outcome))
+        .collect()
+}
+
+fn linux_64(outcome: &str) -> Vec<(String, String)> {
+    vec![("linux-64".to_string(), outcome.to_string())]
 }
 
 /// sha256 of every .conda in `<out>/channel`, by file name.
@@ -269,7 +277,7 @@ fn a_pushed_build_is_substituted_and_altered_or_untrusted_entries_are_refused() 
     // A push without a signing key is refused before anything runs.
     write_workspace(&ws, &nginx.url(), true, &[&public]);
     let store_a = root.join("store-a");
-    let out = run(&mut build(&ws, &store_a, &root.join("a"), &[]));
+    let out = run(&mut build(&ws, &store_a, &root.join("a"), &BOTH));
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("no signing key"),
@@ -280,19 +288,31 @@ fn a_pushed_build_is_substituted_and_altered_or_untrusted_entries_are_refused() 
     // Builder A builds and pushes.
     seed_zlib(&store_a);
     let t = Instant::now();
-    let out = run(build(&ws, &store_a, &root.join("a"), &[])
+    let out = run(build(&ws, &store_a, &root.join("a"), &BOTH)
         .env(archi::substitute::SIGNING_KEY_ENV, &key_file));
     assert!(out.status.success());
-    assert_eq!(outcome(&out.stdout), "built");
+    let both = |o: &str| {
+        vec![
+            ("linux-64".to_string(), o.to_string()),
+            ("linux-aarch64".to_string(), o.to_string()),
+        ]
+    };
+    assert_eq!(outcomes(&out.stdout), both("built"));
     eprintln!("A built and pushed in {:.1} s", t.elapsed().as_secs_f64());
     let entries: Vec<PathBuf> = common::files_under(&nginx.www.join("cache"))
         .into_iter()
         .filter(|f| f.to_string_lossy().ends_with(".entry.json"))
         .collect();
-    assert_eq!(entries.len(), 1, "{entries:?}");
-    let entry_path = nginx.www.join("cache").join(&entries[0]);
-    let entry: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(&entry_path).unwrap()).unwrap();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    let read_entry = |path: &Path| -> serde_json::Value {
+        serde_json::from_slice(&fs_err::read(path).unwrap()).unwrap()
+    };
+    let entry_path = entries
+        .iter()
+        .map(|e| nginx.www.join("cache").join(e))
+        .find(|e| read_entry(e)["manifest"]["subdir"] == "linux-64")
+        .unwrap();
+    let entry = read_entry(&entry_path);
     let key = entry["key"].as_str().unwrap().to_string();
     let artifact_path = nginx
         .www
@@ -304,14 +324,20 @@ fn a_pushed_build_is_substituted_and_altered_or_untrusted_entries_are_refused() 
         .unwrap()
         .contains(secret.trim().split(':').nth(1).unwrap()));
     let a_packages = packages(&root.join("a"));
-    assert_eq!(a_packages.len(), 1, "{a_packages:?}");
+    assert_eq!(a_packages.len(), 2, "{a_packages:?}");
+    let a_linux_64: Vec<_> = a_packages
+        .iter()
+        .filter(|(name, _)| name.as_str() == entry["artifact"])
+        .cloned()
+        .collect();
+    assert_eq!(a_linux_64.len(), 1);
 
     // Builder B: fresh store, fresh channel, no sources, pushes nothing: substituted, nothing built.
     write_workspace(&ws, &nginx.url(), false, &[&public]);
     let store_b = root.join("store-b");
-    let out = run(&mut build(&ws, &store_b, &root.join("b"), &[]));
+    let out = run(&mut build(&ws, &store_b, &root.join("b"), &BOTH));
     assert!(out.status.success());
-    assert_eq!(outcome(&out.stdout), "substituted");
+    assert_eq!(outcomes(&out.stdout), both("substituted"));
     assert_eq!(packages(&root.join("b")), a_packages, "B's package differs");
     assert!(
         common::files_under(&root.join("b/logs")).is_empty(),
@@ -319,7 +345,8 @@ fn a_pushed_build_is_substituted_and_altered_or_untrusted_entries_are_refused() 
         common::files_under(&root.join("b/logs"))
     );
     assert!(common::files_under(&store_b.join("work")).is_empty());
-    assert_eq!(common::store_entries(&store_b), vec![key.clone()]);
+    assert_eq!(common::store_entries(&store_b).len(), 2);
+    assert!(common::store_entries(&store_b).contains(&key));
     store_is_sound(&store_b);
     // The human display says it too.
     let out = run(common::archi(&root.join("store-b2"))
@@ -342,7 +369,12 @@ fn a_pushed_build_is_substituted_and_altered_or_untrusted_entries_are_refused() 
         .arg(root.join("other.secret")));
     write_workspace(&ws, &nginx.url(), false, &[other.trim()]);
     let store_c = root.join("store-c");
-    let out = run(&mut build(&ws, &store_c, &root.join("c"), &["--no-build"]));
+    let out = run(&mut build(
+        &ws,
+        &store_c,
+        &root.join("c"),
+        &["--no-build", LINUX_64[0], LINUX_64[1]],
+    ));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -365,7 +397,12 @@ fn a_pushed_build_is_substituted_and_altered_or_untrusted_entries_are_refused() 
     altered[middle] ^= 0xff;
     fs_err::write(&artifact_path, &altered).unwrap();
     let store_d = root.join("store-d");
-    let out = run(&mut build(&ws, &store_d, &root.join("d"), &["--no-build"]));
+    let out = run(&mut build(
+        &ws,
+        &store_d,
+        &root.join("d"),
+        &["--no-build", LINUX_64[0], LINUX_64[1]],
+    ));
     assert!(!out.status.success(), "--no-build fails when refused");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -382,11 +419,11 @@ fn a_pushed_build_is_substituted_and_altered_or_untrusted_entries_are_refused() 
     // Without --no-build, B builds it itself (same key, the same bytes as A's: the build is reproducible).
     seed_zlib(&store_d);
     let t = Instant::now();
-    let out = run(&mut build(&ws, &store_d, &root.join("d"), &[]));
+    let out = run(&mut build(&ws, &store_d, &root.join("d"), &LINUX_64));
     assert!(out.status.success());
-    assert_eq!(outcome(&out.stdout), "built");
+    assert_eq!(outcomes(&out.stdout), linux_64("built"));
     assert!(String::from_utf8_lossy(&out.stderr).contains("sha256 is"));
-    assert_eq!(packages(&root.join("d")), a_packages);
+    assert_eq!(packages(&root.join("d")), a_linux_64);
     eprintln!("D built in {:.1} s", t.elapsed().as_secs_f64());
     fs_err::write(&artifact_path, &original).unwrap();
 
@@ -399,7 +436,12 @@ fn a_pushed_build_is_substituted_and_altered_or_untrusted_entries_are_refused() 
         &[&public],
     );
     let store_e = root.join("store-e");
-    let out = run(&mut build(&ws, &store_e, &root.join("e"), &["--no-build"]));
+    let out = run(&mut build(
+        &ws,
+        &store_e,
+        &root.join("e"),
+        &["--no-build", LINUX_64[0], LINUX_64[1]],
+    ));
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
