@@ -171,15 +171,27 @@ impl Substituters {
         workspace: &Workspace,
         signing: Option<SecretKey>,
     ) -> Result<Option<Substituters>, ConfigError> {
-        let path = workspace.root.join(WORKSPACE_FILE);
-        let configs: &[SubstituterConfig] = &workspace.file.substituter;
+        Substituters::from_configs(
+            &workspace.root.join(WORKSPACE_FILE),
+            &workspace.file.substituter,
+            &workspace.file.workspace.trusted_keys,
+            signing,
+        )
+    }
+
+    /// As [`Substituters::from_workspace`], from the parts of a workspace file: `path` (named in errors), its
+    /// `[[substituter]]` list and its `trusted_keys`.
+    pub fn from_configs(
+        path: &Path,
+        configs: &[SubstituterConfig],
+        trusted_keys: &[String],
+        signing: Option<SecretKey>,
+    ) -> Result<Option<Substituters>, ConfigError> {
+        let path = path.to_path_buf();
         if configs.is_empty() {
             return Ok(None);
         }
-        let trusted = workspace
-            .file
-            .workspace
-            .trusted_keys
+        let trusted = trusted_keys
             .iter()
             .map(|k| PublicKey::parse(k))
             .collect::<Result<Vec<_>, _>>()
@@ -404,3 +416,6 @@ fn insert(store: &Store, entry: &Entry, artifact: &Path) -> Result<StoreEntry, R
     }
     Ok(stored)
 }
+
+#[cfg(test)]
+mod tests;
