@@ -266,6 +266,13 @@ fn a_pushed_build_is_substituted_and_altered_or_untrusted_entries_are_refused() 
     let public = public.trim().to_string();
     assert!(public.starts_with("archi-test-1:"), "{public}");
     let secret = fs_err::read_to_string(&key_file).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs_err::metadata(&key_file).unwrap().permissions().mode();
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the secret key file is the owner's alone"
+    );
     let out = run(common::archi(&root.join("unused"))
         .args(["key", "generate", "archi-test-1", "-o"])
         .arg(&key_file));
