@@ -5,6 +5,7 @@ mod build;
 mod display;
 mod index;
 mod render;
+mod rerender;
 mod settings;
 mod solve;
 mod source;
@@ -59,6 +60,9 @@ pub enum Command {
     Store(store::Command),
     /// Check packages (a .conda file or every package of a channel) against their provenance statements.
     Verify(verify::Args),
+    /// Write the workspace's CI workflow (`.github/workflows/archi.yml`) from its build graph: one job per build,
+    /// `needs:` from the graph's edges; `--check` fails when recipes changed and it was not rerendered.
+    Rerender(rerender::Args),
 }
 
 /// Exit code for bad input and failed builds; clap uses 2 for usage errors.
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Index(args) => index::run(args),
         Command::Store(cmd) => store::run(cmd, &global),
         Command::Verify(args) => verify::run(args),
+        Command::Rerender(args) => rerender::run(args, &global),
     }
 }
 
