@@ -21,6 +21,7 @@ pub mod env_vars;
 pub mod fsutil;
 pub mod graph;
 pub mod jobserver;
+pub mod lint;
 pub mod package;
 pub mod pkgtest;
 pub mod plan;

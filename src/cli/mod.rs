@@ -4,6 +4,7 @@
 mod build;
 mod display;
 mod index;
+mod lint;
 mod render;
 mod rerender;
 mod settings;
@@ -63,6 +64,9 @@ pub enum Command {
     /// Write the workspace's CI workflow (`.github/workflows/archi.yml`) from its build graph: one job per build,
     /// `needs:` from the graph's edges; `--check` fails when recipes changed and it was not rerendered.
     Rerender(rerender::Args),
+    /// Check recipes as a conda-forge reviewer would: warnings with the line they point at (exit 1 on errors, or
+    /// on warnings with `--deny-warnings`).
+    Lint(lint::Args),
 }
 
 /// Exit code for bad input and failed builds; clap uses 2 for usage errors.
@@ -111,6 +115,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Store(cmd) => store::run(cmd, &global),
         Command::Verify(args) => verify::run(args),
         Command::Rerender(args) => rerender::run(args, &global),
+        Command::Lint(args) => lint::run(args, &global),
     }
 }
 
