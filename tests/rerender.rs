@@ -199,7 +199,7 @@ fn repository_workflow_validates_and_needs_are_the_graph_edges() {
         .unwrap();
     assert_eq!(
         build_step,
-        ".archi-bin/archi build recipes/python --target-platform linux-aarch64 -c channels/deps"
+        "$GITHUB_WORKSPACE/.archi-bin/archi build recipes/python --target-platform linux-aarch64 -c \"$GITHUB_WORKSPACE/.archi/deps\""
     );
 
     // Native: linux-aarch64 builds on arm64 runners, and python there no longer needs a linux-64 python.
@@ -310,7 +310,7 @@ fn run_workflow(ws: &Path, workflow: &Value, scratch: &Path) -> PathBuf {
         if id.starts_with("archi-") {
             continue;
         }
-        for dir in ["channels", ".archi-bin"] {
+        for dir in ["channels", ".archi-bin", ".archi"] {
             let _ = fs_err::remove_dir_all(ws.join(dir));
         }
         let store = scratch.join("stores").join(id);
@@ -344,10 +344,12 @@ fn run_workflow(ws: &Path, workflow: &Value, scratch: &Path) -> PathBuf {
                 if machine.iter().any(|m| name.starts_with(m)) {
                     continue;
                 }
-                let script = script.replace(".archi-bin/archi", archi_bin);
+                let script = script.replace("$GITHUB_WORKSPACE/.archi-bin/archi", archi_bin);
+                let dir = ws.join(step["working-directory"].as_str().unwrap_or("."));
                 ok(Command::new("bash")
                     .args(["-euo", "pipefail", "-c", &script])
-                    .current_dir(ws)
+                    .current_dir(dir)
+                    .env("GITHUB_WORKSPACE", ws)
                     .env("ARCHI_STORE", &store)
                     .env_remove("ARCHI_OFFLINE")
                     .env("NO_COLOR", "1"));

@@ -11,6 +11,7 @@ use rattler_conda_types::Subdir;
 use super::settings::{self, ContextFlags, Global};
 use crate::context::Context;
 use crate::schedule::{self, Selection};
+use crate::workflow::github::Layout;
 use crate::workflow::{self, Aarch64, Options, WorkflowGraph, WorkflowNode};
 
 /// CI providers `archi rerender` writes for.
@@ -45,7 +46,8 @@ pub struct Args {
     /// Platforms to build for, repeatable (default: linux-64 and linux-aarch64).
     #[arg(long = "target-platform")]
     pub target_platforms: Vec<Subdir>,
-    /// The workflow file (default: `<workspace>/.github/workflows/archi.yml`).
+    /// The workflow file (default: `.github/workflows/archi.yml` in the git repository holding the workspace, or
+    /// `archi-<dir>.yml` for a workspace in a directory `<dir>` of it).
     #[arg(long)]
     pub workflow: Option<PathBuf>,
     /// Write nothing; exit 1 when the workflow is missing or differs from what `archi rerender` would write.
@@ -65,9 +67,16 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
     } = args;
     let cwd = std::env::current_dir().into_diagnostic()?;
     let ctx = settings::context(global, ContextFlags::default(), &cwd)?;
+    let (layout, repo_root) = layout(&ctx)?;
     let path = match workflow_path {
         Some(p) => settings::absolute(&p)?,
-        None => ctx.workspace.root.join(".github/workflows/archi.yml"),
+        None => {
+            let file = match layout.workspace.as_str() {
+                "." => "archi.yml".to_string(),
+                ws => format!("archi-{}.yml", ws.replace('/', "-")),
+            };
+            repo_root.join(".github/workflows").join(file)
+        }
     };
     let existing = match fs_err::read_to_string(&path) {
         Ok(text) => Some(text),
@@ -95,7 +104,7 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
     let (graph, inputs) = graph;
     let checksum = workflow::checksum(&graph, &inputs, &opts);
     let groups = workflow::groups(&graph, &opts);
-    let text = workflow::github::render(&graph, &groups, &checksum, &opts)
+    let text = workflow::github::render(&graph, &groups, &layout, &checksum, &opts)
         .map_err(|e| miette::miette!("cannot write the workflow as YAML: {e}"))?;
     let shown = path.display();
     if check {
@@ -126,7 +135,7 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
             Some(_) => {
                 eprintln!(
                     "{shown} is up to date ({} jobs for {} builds)",
-                    groups.len(),
+                    job_count(&groups),
                     graph.nodes.len()
                 );
                 Ok(())
@@ -141,17 +150,68 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
         .wrap_err_with(|| format!("cannot write {shown}"))?;
     eprintln!(
         "wrote {shown}: {} jobs for {} builds, aarch64 {}",
-        groups.len()
-            + 1
-            + groups
-                .iter()
-                .map(|g| g.runner)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len(),
+        job_count(&groups),
         graph.nodes.len(),
         opts.aarch64.as_str()
     );
     Ok(())
+}
+
+/// Every job: the build jobs, one that builds archi per runner kind, and `publish`.
+fn job_count(groups: &[workflow::Group]) -> usize {
+    let runners: std::collections::BTreeSet<_> = groups.iter().map(|g| g.runner).collect();
+    groups.len() + runners.len() + 1
+}
+
+/// Where the workspace is in its git repository (the nearest directory above it with a `.git`, else the
+/// workspace itself), and that repository's root.
+///
+/// Errors: the output channel or its logs directory is outside the repository.
+fn layout(ctx: &Context) -> miette::Result<(Layout, PathBuf)> {
+    let ws = &ctx.workspace.root;
+    let repo = ws
+        .ancestors()
+        .find(|d| d.join(".git").exists())
+        .unwrap_or(ws)
+        .to_path_buf();
+    let rel = |path: &Path, what: &str| -> miette::Result<String> {
+        let path = lexical(path);
+        let rel = path.strip_prefix(&repo).map_err(|_| {
+            miette::miette!(
+                "the {what} {} is outside the repository {}: CI can only upload what the checkout holds",
+                path.display(),
+                repo.display()
+            )
+        })?;
+        let text = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        Ok(if text.is_empty() { ".".into() } else { text })
+    };
+    let layout = Layout {
+        workspace: rel(ws, "workspace")?,
+        output: rel(&ctx.output_channel, "output channel")?,
+        logs: rel(&ctx.logs_dir(), "logs directory")?,
+    };
+    Ok((layout, repo))
+}
+
+/// `path` with `.` and `..` components resolved without the file system (the output channel need not exist).
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 /// The graph of every workspace recipe for `platforms` and the hash of its inputs (every file of every recipe

@@ -4,10 +4,13 @@
 //! Jobs: `archi-x64` (and `archi-arm64` with native linux-aarch64 builds) build archi once and upload it; one job
 //! per [`Group`] checks out, installs the machine's dependencies (`scripts/install-deps.sh`), seeds the sources,
 //! downloads the packages of every job it needs (directly or not) with `actions/download-artifact` into
-//! `channels/deps`, indexes it, runs `archi build DIR --target-platform P -c channels/deps` (only its own nodes:
-//! what they need is in that channel) and uploads the output channel as the artifact `pkgs-<job>`; `publish`
-//! needs them all, merges every artifact into `channels/local`, indexes it and uploads it as `channel`, and, when
-//! the repository variable `ARCHI_UPLOAD_TARGET` is set, runs `archi upload` to it.
+//! `.archi/deps`, indexes it, runs `archi build DIR --target-platform P -c .archi/deps` in the workspace (only its
+//! own nodes: what they need is in that channel) and uploads the workspace's output channel as the artifact
+//! `pkgs-<job>`; `publish` needs them all, merges every artifact into the output channel, indexes it and uploads
+//! it as `channel`, and, when the repository variable `ARCHI_UPLOAD_TARGET` is set, runs `archi upload` to it.
+//!
+//! The workflow runs in archi's own repository (it builds archi and runs its scripts from the repository root);
+//! the workspace may be a directory of it ([`Layout`]).
 
 use serde_json::{json, Value};
 
@@ -28,8 +31,23 @@ fn archi_job_id(runner: Runner) -> String {
     format!("archi-{}", runner.suffix())
 }
 
-/// Where jobs put the archi binary they download.
-const ARCHI_BIN: &str = ".archi-bin/archi";
+/// Where jobs put the archi binary they download, as run steps name it.
+pub const ARCHI_BIN: &str = "$GITHUB_WORKSPACE/.archi-bin/archi";
+
+/// The channel jobs download the packages they need into, relative to the repository root (`.archi/` is
+/// ignored by git and also holds the store).
+const DEPS: &str = ".archi/deps";
+
+/// Where the workspace is in the repository, all paths relative to the repository root, `/`-separated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The workspace root (`.` when it is the repository root).
+    pub workspace: String,
+    /// The workspace's output channel (`channels/local`).
+    pub output: String,
+    /// Where build logs go (`logs/` beside the output channel).
+    pub logs: String,
+}
 
 /// The workflow text: the header (what made it, the options, the checksum) and the YAML document.
 ///
@@ -37,6 +55,7 @@ const ARCHI_BIN: &str = ".archi-bin/archi";
 pub fn render(
     graph: &WorkflowGraph,
     groups: &[Group],
+    layout: &Layout,
     checksum: &str,
     opts: &Options,
 ) -> Result<String, serde_norway::Error> {
@@ -46,18 +65,22 @@ pub fn render(
         jobs.insert(archi_job_id(runner), archi_job(runner));
     }
     for (g, group) in groups.iter().enumerate() {
-        jobs.insert(group.id.clone(), build_job(graph, groups, g));
+        jobs.insert(group.id.clone(), build_job(graph, groups, g, layout));
     }
-    jobs.insert("publish".into(), publish_job(groups, &runners));
+    jobs.insert("publish".into(), publish_job(groups, &runners, layout));
+    let name = match layout.workspace.as_str() {
+        "." | "" => "archi".to_string(),
+        ws => format!("archi ({ws})"),
+    };
     let workflow = json!({
-        "name": "archi",
+        "name": name,
         "on": {
             "push": {"branches": ["main"]},
             "pull_request": {},
             "workflow_dispatch": {},
         },
         "permissions": {"contents": "read"},
-        "concurrency": {"group": "archi-${{ github.ref }}", "cancel-in-progress": true},
+        "concurrency": {"group": "${{ github.workflow }}-${{ github.ref }}", "cancel-in-progress": true},
         "env": {
             "ARCHI_STORE": "${{ github.workspace }}/.archi/store",
             "CARGO_TERM_COLOR": "never",
@@ -108,11 +131,11 @@ fn download_archi(runner: Runner) -> [Value; 2] {
             "uses": "actions/download-artifact@v4",
             "with": {"name": archi_job_id(runner), "path": ".archi-bin"},
         }),
-        json!({"name": "Make archi executable", "run": format!("chmod +x {ARCHI_BIN}")}),
+        json!({"name": "Make archi executable", "run": "chmod +x .archi-bin/archi"}),
     ]
 }
 
-fn build_job(graph: &WorkflowGraph, groups: &[Group], g: usize) -> Value {
+fn build_job(graph: &WorkflowGraph, groups: &[Group], g: usize, layout: &Layout) -> Value {
     let group = &groups[g];
     let mut needs: Vec<String> = vec![archi_job_id(group.runner)];
     needs.extend(group.needs.iter().map(|&n| groups[n].id.clone()));
@@ -123,13 +146,13 @@ fn build_job(graph: &WorkflowGraph, groups: &[Group], g: usize) -> Value {
         "uses": "actions/cache@v4",
         "with": {
             "path": "~/.cache/archi/downloads",
-            "key": "archi-downloads-${{ hashFiles('recipes/**/recipe.toml') }}",
+            "key": "archi-downloads-${{ hashFiles('**/recipe.toml') }}",
             "restore-keys": "archi-downloads-",
         },
     }));
     let mut seed = vec![
-        format!("ARCHI=\"$PWD/{ARCHI_BIN}\" scripts/seed-sources.sh"),
-        format!("ARCHI=\"$PWD/{ARCHI_BIN}\" scripts/seed-pypi.sh"),
+        format!("ARCHI=\"{ARCHI_BIN}\" scripts/seed-sources.sh"),
+        format!("ARCHI=\"{ARCHI_BIN}\" scripts/seed-pypi.sh"),
     ];
     let mut vendored: Vec<&str> = group
         .members
@@ -142,22 +165,22 @@ fn build_job(graph: &WorkflowGraph, groups: &[Group], g: usize) -> Value {
     seed.extend(
         vendored
             .iter()
-            .map(|dir| format!("{ARCHI_BIN} source vendor {dir}")),
+            .map(|dir| format!("{ARCHI_BIN} source vendor {}", in_repo(layout, dir))),
     );
     steps.push(json!({"name": "Seed the sources", "run": seed.join("\n")}));
     for n in needs_closure(groups, g) {
         steps.push(json!({
             "name": format!("Packages of {}", groups[n].title),
             "uses": "actions/download-artifact@v4",
-            "with": {"name": format!("pkgs-{}", groups[n].id), "path": "channels/deps"},
+            "with": {"name": format!("pkgs-{}", groups[n].id), "path": DEPS},
         }));
     }
     steps.push(json!({
         "name": "Index the packages this job needs",
-        "run": format!("mkdir -p channels/deps\n{ARCHI_BIN} index channels/deps"),
+        "run": format!("mkdir -p {DEPS}\n{ARCHI_BIN} index {DEPS}"),
     }));
     // One `archi build` per target platform: without --with-deps only the named recipes are nodes, and what
-    // they need comes from channels/deps.
+    // they need comes from the deps channel.
     let mut by_target: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
     for &n in &group.members {
         let node = &graph.nodes[n];
@@ -170,17 +193,21 @@ fn build_job(graph: &WorkflowGraph, groups: &[Group], g: usize) -> Value {
         .iter()
         .map(|(target, dirs)| {
             format!(
-                "{ARCHI_BIN} build {} --target-platform {target} -c channels/deps",
+                "{ARCHI_BIN} build {} --target-platform {target} -c \"$GITHUB_WORKSPACE/{DEPS}\"",
                 dirs.join(" ")
             )
         })
         .collect();
-    steps.push(json!({"name": format!("Build {}", group.title), "run": builds.join("\n")}));
+    steps.push(json!({
+        "name": format!("Build {}", group.title),
+        "working-directory": layout.workspace,
+        "run": builds.join("\n"),
+    }));
     steps.push(json!({
         "uses": "actions/upload-artifact@v4",
         "with": {
             "name": format!("pkgs-{}", group.id),
-            "path": "channels/local",
+            "path": layout.output,
             "if-no-files-found": "error",
             "retention-days": 7,
         },
@@ -191,7 +218,7 @@ fn build_job(graph: &WorkflowGraph, groups: &[Group], g: usize) -> Value {
         "uses": "actions/upload-artifact@v4",
         "with": {
             "name": format!("logs-{}", group.id),
-            "path": "channels/logs",
+            "path": layout.logs,
             "if-no-files-found": "ignore",
             "retention-days": 7,
         },
@@ -204,7 +231,11 @@ fn build_job(graph: &WorkflowGraph, groups: &[Group], g: usize) -> Value {
     })
 }
 
-fn publish_job(groups: &[Group], runners: &std::collections::BTreeSet<Runner>) -> Value {
+fn publish_job(
+    groups: &[Group],
+    runners: &std::collections::BTreeSet<Runner>,
+    layout: &Layout,
+) -> Value {
     let mut needs: Vec<String> = runners.iter().map(|&r| archi_job_id(r)).collect();
     needs.extend(groups.iter().map(|g| g.id.clone()));
     let mut steps = vec![checkout()];
@@ -213,12 +244,12 @@ fn publish_job(groups: &[Group], runners: &std::collections::BTreeSet<Runner>) -
         json!({
             "name": "Merge every job's packages",
             "uses": "actions/download-artifact@v4",
-            "with": {"pattern": "pkgs-*", "path": "channels/local", "merge-multiple": true},
+            "with": {"pattern": "pkgs-*", "path": layout.output, "merge-multiple": true},
         }),
-        json!({"name": "Index the channel", "run": format!("{ARCHI_BIN} index channels/local")}),
+        json!({"name": "Index the channel", "run": format!("{ARCHI_BIN} index {}", layout.output)}),
         json!({
             "uses": "actions/upload-artifact@v4",
-            "with": {"name": "channel", "path": "channels/local", "if-no-files-found": "error"},
+            "with": {"name": "channel", "path": layout.output, "if-no-files-found": "error"},
         }),
         json!({
             "name": "Upload the channel (when the repository variable ARCHI_UPLOAD_TARGET names a target)",
@@ -227,7 +258,7 @@ fn publish_job(groups: &[Group], runners: &std::collections::BTreeSet<Runner>) -
                 "ARCHI_UPLOAD_TARGET": "${{ vars.ARCHI_UPLOAD_TARGET }}",
                 "ARCHI_UPLOAD_TOKEN": "${{ secrets.ARCHI_UPLOAD_TOKEN }}",
             },
-            "run": format!("{ARCHI_BIN} upload channels/local --to \"$ARCHI_UPLOAD_TARGET\""),
+            "run": format!("{ARCHI_BIN} upload {} --to \"$ARCHI_UPLOAD_TARGET\"", layout.output),
         }),
     ]);
     json!({
@@ -236,4 +267,12 @@ fn publish_job(groups: &[Group], runners: &std::collections::BTreeSet<Runner>) -
         "runs-on": runs_on(Runner::X64),
         "steps": steps,
     })
+}
+
+/// `path` (relative to the workspace) relative to the repository root.
+fn in_repo(layout: &Layout, path: &str) -> String {
+    match layout.workspace.as_str() {
+        "." | "" => path.to_string(),
+        ws => format!("{ws}/{path}"),
+    }
 }

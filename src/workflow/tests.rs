@@ -159,10 +159,18 @@ fn header_round_trip() {
     let g = graph();
     let groups = groups(&g, &OPTS);
     let sum = checksum(&g, "inputs", &OPTS);
-    let text = github::render(&g, &groups, &sum, &OPTS).unwrap();
+    let layout = github::Layout {
+        workspace: "toolchain".into(),
+        output: "toolchain/channels/local".into(),
+        logs: "toolchain/channels/logs".into(),
+    };
+    let text = github::render(&g, &groups, &layout, &sum, &OPTS).unwrap();
     let header = read_header(&text).unwrap();
     assert_eq!(header.checksum, sum);
     assert_eq!(header.options, Some(OPTS));
     assert!(text.contains("runs-on: ubuntu-24.04-arm"), "{text}");
+    assert!(text.contains("name: archi (toolchain)\n"), "{text}");
+    assert!(text.contains("working-directory: toolchain\n"), "{text}");
+    assert!(text.contains("path: toolchain/channels/local\n"), "{text}");
     assert_eq!(read_header("name: x\n"), None);
 }
