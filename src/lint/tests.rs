@@ -115,6 +115,30 @@ fn unpinned_run_requirement_names_the_run_export() {
 }
 
 #[test]
+fn unpinned_run_requirement_another_host_package_exports() {
+    let text = GOOD
+        .replace("host = [\"zlib\"]", "host = [\"python\"]")
+        .replace(
+            "run = [\"zlib >=1.2\"]",
+            "run = [\"python >=3.11\", \"python_abi\"]",
+        );
+    let exports = BTreeMap::from([(
+        "python".to_string(),
+        vec![
+            "python_abi 3.11.* *_cp311".to_string(),
+            "python >=3.11,<3.12.0a0".to_string(),
+        ],
+    )]);
+    let findings = run_lint(&text, &exports, None);
+    assert_eq!(codes(&findings), [Code::UnpinnedRunRequirement]);
+    assert!(findings[0]
+        .message
+        .starts_with("run requirement `python_abi` has no version bound, but python's"));
+    // Without the export and not in host: nothing to say.
+    assert_eq!(run_lint(&text, &BTreeMap::new(), None), []);
+}
+
+#[test]
 fn noarch_with_a_compiler_call() {
     let text = GOOD.replace(
         "script = \"make install\"",
