@@ -33,6 +33,15 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// A report as one line: miette wraps at 80 columns and prefixes continuation lines with `│`.
+fn flat(stderr: &[u8]) -> String {
+    String::from_utf8_lossy(stderr)
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn archi_in(dir: &Path, store: &Path) -> Command {
     let mut cmd = common::archi(store);
     cmd.current_dir(dir);
@@ -275,6 +284,12 @@ fn check_fails_after_a_recipe_change_and_passes_after_rerender() {
         .as_array()
         .unwrap()
         .contains(&"build-liba-linux-64".into()));
+
+    // Other options than the file's: said so.
+    let out = run(archi_in(&ws, &store).args(["rerender", "--check", "--aarch64", "native"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(flat(&out.stderr)
+        .contains("was rendered with other options (--provider github --aarch64 cross"));
 
     // A hand edit with the right checksum is found too.
     let edited = fs_err::read_to_string(&path)

@@ -120,8 +120,19 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
                 "{shown} has no `{}` line: it was not written by `archi rerender`",
                 workflow::CHECKSUM_PREFIX.trim_start_matches("# ")
             )),
+            Some(h) if h.options.is_some_and(|o| o != opts) => Err(miette::miette!(
+                help = "run `archi rerender` with these options to switch, or --check without them",
+                "{shown} was rendered with other options ({}) than these (--aarch64 {} --max-jobs {})",
+                existing
+                    .lines()
+                    .find_map(|l| l.strip_prefix(workflow::OPTIONS_PREFIX))
+                    .unwrap_or("")
+                    .trim(),
+                opts.aarch64.as_str(),
+                opts.max_jobs
+            )),
             Some(h) if h.checksum != checksum => Err(miette::miette!(
-                help = "run `archi rerender` and commit .github/workflows/archi.yml",
+                help = "run `archi rerender` and commit the workflow file",
                 "{shown} is stale: the recipes or the build graph changed since it was rendered (checksum {} in the \
                  file, {} now)",
                 &h.checksum[..12.min(h.checksum.len())],
