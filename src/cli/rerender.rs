@@ -323,7 +323,8 @@ fn workflow_graph(
     Ok((WorkflowGraph { nodes }.sorted(), inputs))
 }
 
-/// blake3 of every file under each recipe directory and the workspace files, by path relative to the root.
+/// blake3 of every file under each recipe directory (but `__pycache__/`) and the workspace files, by path
+/// relative to the root.
 fn inputs_hash(
     root: &Path,
     ctx: &Context,
@@ -347,7 +348,11 @@ fn inputs_hash(
         )?;
     }
     for (rel, dir) in recipe_dirs {
-        let walker = walkdir::WalkDir::new(dir).sort_by_file_name();
+        // Python's bytecode caches are not recipe content (a test may import a helper from a recipe directory).
+        let walker = walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.file_name() != "__pycache__");
         for entry in walker {
             let entry = entry.into_diagnostic()?;
             if !entry.file_type().is_file() {
