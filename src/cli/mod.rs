@@ -5,7 +5,9 @@ mod build;
 mod display;
 mod index;
 mod key;
+mod lint;
 mod render;
+mod rerender;
 mod settings;
 mod solve;
 mod source;
@@ -63,6 +65,12 @@ pub enum Command {
     Key(key::Command),
     /// Check packages (a .conda file or every package of a channel) against their provenance statements.
     Verify(verify::Args),
+    /// Write the workspace's CI workflow (`.github/workflows/archi.yml`) from its build graph: one job per build,
+    /// `needs:` from the graph's edges; `--check` fails when recipes changed and it was not rerendered.
+    Rerender(rerender::Args),
+    /// Check recipes as a conda-forge reviewer would: warnings with the line they point at (exit 1 on errors, or
+    /// on warnings with `--deny-warnings`).
+    Lint(lint::Args),
 }
 
 /// Exit code for bad input and failed builds; clap uses 2 for usage errors.
@@ -111,6 +119,8 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Store(cmd) => store::run(cmd, &global),
         Command::Verify(args) => verify::run(args),
         Command::Key(cmd) => key::run(cmd),
+        Command::Rerender(args) => rerender::run(args, &global),
+        Command::Lint(args) => lint::run(args, &global),
     }
 }
 

@@ -13,7 +13,9 @@ use crate::schedule::{self, NodeState, Selection};
 pub enum Format {
     /// Waves as indented lines.
     Text,
-    /// `{"waves": [[{"name", "version", "platform", "state", "key", "reason"}, ...], ...]}`.
+    /// `{"waves": [[{"name", "version", "platform", "state", "key", "reason", "packages"}, ...], ...], "edges":
+    /// [["python (linux-aarch64)", "python (linux-64)"], ...]}`: each edge is (node, node it needs), a node named
+    /// `name (platform)`, sorted.
     Json,
     /// Graphviz: one node per build (clustered by subdir, coloured by state), an edge from each dependency to
     /// the node that needs it.
@@ -105,8 +107,22 @@ pub fn run(args: Args, global: &Global) -> miette::Result<()> {
     }
     out_waves[0].extend(channel_entries);
     let text = match format {
-        Format::Json => serde_json::to_string_pretty(&json!({ "waves": out_waves }))
-            .map_err(|e| miette::miette!("{e}"))?,
+        Format::Json => {
+            let mut edges: Vec<(String, String)> = ws
+                .graph
+                .deps
+                .iter()
+                .enumerate()
+                .flat_map(|(n, deps)| {
+                    let graph = &ws.graph;
+                    deps.iter()
+                        .map(move |&d| (graph.nodes[n].label(), graph.nodes[d].label()))
+                })
+                .collect();
+            edges.sort();
+            serde_json::to_string_pretty(&json!({ "waves": out_waves, "edges": edges }))
+                .map_err(|e| miette::miette!("{e}"))?
+        }
         Format::Text => {
             let mut lines = Vec::new();
             for (i, wave) in out_waves.iter().enumerate() {
