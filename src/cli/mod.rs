@@ -3,6 +3,7 @@
 
 mod build;
 mod display;
+mod import;
 mod index;
 mod render;
 mod settings;
@@ -57,6 +58,8 @@ pub enum Command {
     /// Inspect the store.
     #[command(subcommand)]
     Store(store::Command),
+    /// Turn conda-forge recipes (meta.yaml or v1 recipe.yaml) into archi recipe directories.
+    Import(import::Args),
     /// Check packages (a .conda file or every package of a channel) against their provenance statements.
     Verify(verify::Args),
 }
@@ -106,6 +109,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Index(args) => index::run(args),
         Command::Store(cmd) => store::run(cmd, &global),
         Command::Verify(args) => verify::run(args),
+        Command::Import(args) => import::run(args),
     }
 }
 
