@@ -144,7 +144,14 @@ fn requirement_names(rendered: &serde_json::Value) -> BTreeMap<String, BTreeSet<
                 serde_json::Value::String(s) => {
                     s.split_whitespace().next().unwrap_or("").to_string()
                 }
-                other => format!("toolchain:{}", other["toolchain"].as_str().unwrap_or("?")),
+                // {"toolchain": "make"} or another kind: kind and name.
+                other => other
+                    .as_object()
+                    .and_then(|o| {
+                        o.iter()
+                            .find_map(|(k, v)| Some(format!("{k}:{}", v.as_str()?)))
+                    })
+                    .unwrap_or_else(|| other.to_string()),
             };
             out.entry(key.to_string()).or_default().insert(name);
         }
@@ -237,7 +244,7 @@ fn imports_of_shipped_recipes_render_like_archis_own() {
             }
             let extra: Vec<&String> = got.difference(names).collect();
             report.push_str(&format!(
-                "{name} {list}: same {names:?}, import adds {extra:?}\n"
+                "{name} {list}: archi {names:?}, import {got:?}, import adds {extra:?}\n"
             ));
         }
     }
@@ -307,6 +314,25 @@ fn imported_libffi_builds_and_passes_its_tests_xz_and_zlib_name_the_source_they_
     fs_err::write(&toml_path, format!("{}{}", &toml[..start], &toml[end..])).unwrap();
     let (built, log) = build(&dest);
     assert!(built, "{log}");
+    // The imported tests ran on the package (archi runs [test] after packaging).
+    let logs = ws.path().join("logs/linux-64");
+    let build_log = fs_err::read_dir(&logs)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("libffi-3.4.4-")
+        })
+        .map(|p| fs_err::read_to_string(p).unwrap())
+        .find(|text| text.contains("phase publish"))
+        .expect("the log of the successful build");
+    let tested = build_log.split("phase test").nth(1).unwrap_or_default();
+    assert!(
+        tested.contains("$ test -e $PREFIX/include/ffitarget.h"),
+        "{build_log}"
+    );
     let repodata: serde_json::Value =
         serde_json::from_slice(&fs_err::read(ws.channel().join("linux-64/repodata.json")).unwrap())
             .unwrap();

@@ -206,9 +206,8 @@ fn extract(tree: &Tree, m: &mut Model) {
             }
         }
     }
-    let has_outputs = tree.get("outputs").is_some();
     if let Some(build) = tree.get("build") {
-        build_section(build, m, has_outputs);
+        build_section(build, m);
     }
     if let Some(reqs) = tree.get("requirements") {
         m.reqs = requirements(reqs, m);
@@ -270,7 +269,7 @@ pub(super) fn source_of(s: &Tree, m: &mut Model) -> Option<Source> {
     Some(src)
 }
 
-fn build_section(build: &Tree, m: &mut Model, has_outputs: bool) {
+fn build_section(build: &Tree, m: &mut Model) {
     for (key, value) in build.entries() {
         match key.as_str() {
             "number" => m.number = m.item(value),
@@ -294,7 +293,10 @@ fn build_section(build: &Tree, m: &mut Model, has_outputs: bool) {
             "script_env" => script_env(value, m),
             "run_exports" | "ignore_run_exports" => {}
             _ if value.is_empty() => {}
-            other if has_outputs && other == "string" => {}
+            "string" => m.note(
+                value.line(),
+                "build.string: archi's build string is h<store key>_<number>; left out",
+            ),
             other => m.note(
                 value.line(),
                 format!("build `{other}:` has no equivalent in archi's format"),
@@ -483,6 +485,27 @@ fn output(o: &Tree, m: &mut Model) -> Option<Output> {
             out.script = Some(generated_script(m, &name.text, &script.text, script.line));
         }
     }
+    for (key, value) in o.entries() {
+        let known = [
+            "name",
+            "version",
+            "files",
+            "script",
+            "build",
+            "requirements",
+            "test",
+            "about",
+        ];
+        if !known.contains(&key.as_str()) && !value.is_empty() {
+            m.note(
+                value.line(),
+                format!(
+                    "output {}: `{key}:` has no equivalent in archi's format",
+                    name.text
+                ),
+            );
+        }
+    }
     let mut skipped = false;
     if let Some(build) = o.get("build") {
         for (key, value) in build.entries() {
@@ -494,7 +517,8 @@ fn output(o: &Tree, m: &mut Model) -> Option<Output> {
                         out.script = Some(generated_script(m, &name.text, &lines.join("\n"), value.line()));
                     }
                 }
-                "run_exports" | "ignore_run_exports" | "string" => {}
+                "run_exports" | "ignore_run_exports" => {}
+                "string" => m.note(value.line(), format!("output {}: build.string: archi's build string is h<store key>_<number>; left out", name.text)),
                 "noarch" => m.note(value.line(), format!("output {}: a noarch output of an arch-specific build; archi's [build] noarch is the recipe's", name.text)),
                 _ if value.is_empty() => {}
                 other => m.note(value.line(), format!("output build `{other}:` has no equivalent in archi's format")),

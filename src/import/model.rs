@@ -334,6 +334,15 @@ fn diff_rest(base: &mut Model, platform: &str, other: &Model, all: &[&str], note
     if base.script != other.script {
         differ(other.script.as_ref().map_or(1, |i| i.line), "build.script");
     }
+    if base.about != other.about {
+        differ(other.about.first().map_or(1, |(_, i)| i.line), "about");
+    }
+    if base.entry_points != other.entry_points || base.script_env != other.script_env {
+        differ(
+            other.entry_points.first().map_or(1, |i| i.line),
+            "build.entry_points or script_env",
+        );
+    }
     if base.number != other.number || base.noarch != other.noarch {
         differ(
             other.number.as_ref().map_or(1, |i| i.line),

@@ -55,7 +55,12 @@ impl Renderer {
             Node::Mapping(map) => {
                 let mut entries = Vec::new();
                 for (k, v) in map.iter() {
-                    entries.push((k.as_str().to_string(), self.tree(v, m)?));
+                    let value = if k.as_str() == "skip" {
+                        self.skip(v, m)
+                    } else {
+                        self.tree(v, m)?
+                    };
+                    entries.push((k.as_str().to_string(), value));
                 }
                 Tree::Map(entries, line)
             }
@@ -67,6 +72,32 @@ impl Renderer {
                 Tree::Seq(out, line)
             }
         })
+    }
+
+    /// `skip:` holds conditions (`[win, osx]`, `match(python, "<3.10")`): evaluated, `true` when any holds.
+    fn skip(&self, node: &Node, m: &mut Model) -> Tree {
+        let line = node.span().start().map(|s| s.line()).unwrap_or(1);
+        let exprs: Vec<&str> = match node {
+            Node::Scalar(s) => vec![s.as_str()],
+            Node::Sequence(items) => items
+                .iter()
+                .filter_map(|i| i.as_scalar())
+                .map(|s| s.as_str())
+                .collect(),
+            Node::Mapping(_) => Vec::new(),
+        };
+        let mut any = false;
+        for expr in exprs {
+            let expr = expr.trim().trim_start_matches("${{").trim_end_matches("}}");
+            match jinja::condition(&self.env, expr, &self.ns) {
+                Ok(v) => any |= v,
+                Err(err) => m.note(
+                    line,
+                    format!("skip condition `{expr}` does not evaluate ({err}); taken as false"),
+                ),
+            }
+        }
+        Tree::Str(any.to_string(), line)
     }
 
     fn push_item(
@@ -434,6 +465,18 @@ fn output(o: &Tree, m: &mut Model) -> Option<Output> {
         test: Test::default(),
         about: Vec::new(),
     };
+    for (key, value) in o.entries() {
+        let known = ["package", "build", "requirements", "tests", "about"];
+        if !known.contains(&key.as_str()) && !value.is_empty() {
+            m.note(
+                value.line(),
+                format!(
+                    "output {}: `{key}:` has no equivalent in archi's format",
+                    name.text
+                ),
+            );
+        }
+    }
     if let Some(build) = o.get("build") {
         for (key, value) in build.entries() {
             match key.as_str() {
@@ -479,4 +522,61 @@ fn output(o: &Tree, m: &mut Model) -> Option<Output> {
         out.about = about_section(about, m);
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::model::merge;
+
+    const RECIPE: &str = r#"context:
+  name: demo
+  version: "1.2.3"
+package:
+  name: ${{ name }}
+  version: ${{ version }}
+build:
+  number: 2
+  skip:
+    - win
+requirements:
+  build:
+    - ${{ compiler('c') }}
+    - if: aarch64
+      then: qemu-user
+      else:
+        - nasm
+  run_exports:
+    - ${{ pin_subpackage(name, upper_bound='x.x') }}
+tests:
+  - script:
+      - demo --version
+"#;
+
+    #[test]
+    fn context_if_then_else_and_skip_per_platform() {
+        let x86 = load(RECIPE, "linux-64", &BTreeMap::new(), "recipe.yaml").unwrap();
+        assert_eq!(x86.name.as_ref().unwrap().text, "demo");
+        assert!(!x86.skipped);
+        let build: Vec<&str> = x86.reqs.build.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(build, ["{{ compiler('c') }}", "nasm"]);
+        assert_eq!(x86.reqs.build[1].line, 17);
+        assert_eq!(
+            x86.reqs.weak[0].text,
+            "{{ pin_subpackage('demo', max_pin='x.x') }}"
+        );
+        let arm = load(RECIPE, "linux-aarch64", &BTreeMap::new(), "recipe.yaml").unwrap();
+        // The merge keeps the shared compiler on top and each platform's own tool in its target table.
+        let merged = merge(vec![("linux-64", x86), ("linux-aarch64", arm)]);
+        assert_eq!(merged.model.reqs.build.len(), 1);
+        let targets: Vec<(&str, &str)> = merged
+            .targets
+            .iter()
+            .map(|(p, r)| (p.as_str(), r.build[0].text.as_str()))
+            .collect();
+        assert_eq!(
+            targets,
+            [("linux-64", "nasm"), ("linux-aarch64", "qemu-user")]
+        );
+    }
 }
