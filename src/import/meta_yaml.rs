@@ -133,7 +133,7 @@ pub fn load(
         Err(err) if err.kind() == minijinja::ErrorKind::UndefinedError => {
             model.note(
                 err.line().unwrap_or(1),
-                format!("undefined jinja variable ({}); rendered empty as conda-build's lenient mode does", err.detail().unwrap_or("undefined")),
+                format!("undefined jinja variable ({}); rendered empty as conda-build's lenient mode does, and so is every other undefined one", err.detail().unwrap_or("a variable no namespace defines")),
             );
             jinja::render(&lenient, &pre, &ns).map_err(|e| ImportError::Jinja {
                 file: file.into(),
@@ -376,10 +376,11 @@ pub(super) fn requirements(reqs: &Tree, m: &mut Model) -> Reqs {
 }
 
 fn test(t: &Tree, m: &mut Model) -> Test {
+    let commands = m.items(t.get("commands"));
     let mut test = Test {
         requires: m.items(t.get("requires")),
         files: m.items(t.get("files")),
-        commands: m.items(t.get("commands")),
+        commands: join_if_stateful(commands),
         imports: m.items(t.get("imports")),
     };
     for (k, v) in t.entries() {
@@ -399,6 +400,33 @@ fn test(t: &Tree, m: &mut Model) -> Test {
         }
     }
     test
+}
+
+/// conda-build runs a recipe's test commands as one script, so a `cd`, `export` or assignment holds for the
+/// commands after it; archi runs each command in its own shell. Commands that change the shell's state are
+/// therefore joined into one command (one line each, still stopping at the first failure with `bash -e`).
+pub(super) fn join_if_stateful(commands: Vec<Item>) -> Vec<Item> {
+    let stateful = |c: &str| {
+        let c = c.trim_start();
+        [
+            "cd ", "export ", "pushd ", "popd", "source ", ". ", "set ", "unset ", "shopt ",
+        ]
+        .iter()
+        .any(|p| c.starts_with(p))
+            || c.split_once('=').is_some_and(|(k, _)| {
+                !k.is_empty() && k.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+            })
+    };
+    if commands.len() < 2 || !commands.iter().any(|c| stateful(&c.text)) {
+        return commands;
+    }
+    let line = commands[0].line;
+    let text = commands
+        .iter()
+        .map(|c| c.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    vec![Item { text, line }]
 }
 
 /// A test script file (`run_test.py`, `run_test.sh`): a file of the test and the command that runs it.
@@ -517,7 +545,7 @@ fn output(o: &Tree, m: &mut Model) -> Option<Output> {
                         out.script = Some(generated_script(m, &name.text, &lines.join("\n"), value.line()));
                     }
                 }
-                "run_exports" | "ignore_run_exports" => {}
+                "run_exports" | "ignore_run_exports" | "ignore_run_exports_from" => {}
                 "string" => m.note(value.line(), format!("output {}: build.string: archi's build string is h<store key>_<number>; left out", name.text)),
                 "noarch" => m.note(value.line(), format!("output {}: a noarch output of an arch-specific build; archi's [build] noarch is the recipe's", name.text)),
                 _ if value.is_empty() => {}

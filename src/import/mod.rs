@@ -280,11 +280,23 @@ fn recipe_files(dir: &Path) -> Vec<String> {
     out
 }
 
-/// conda-build's test `files` may be globs (`tests/cmake/*`); archi's name files, so globs are expanded over the
-/// recipe directory (and a glob matching nothing becomes a note).
+/// conda-build's test `files` may be globs (`tests/cmake/*`) or directories; archi's name files, so both are
+/// expanded over the recipe directory (and a glob matching nothing becomes a note).
 fn expand_test_files(items: &mut Vec<Item>, files: &[String], notes: &mut Vec<Note>) {
     let mut out = Vec::new();
     for item in items.drain(..) {
+        let as_dir = format!("{}/", item.text.trim_end_matches('/'));
+        let under: Vec<&String> = files.iter().filter(|f| f.starts_with(&as_dir)).collect();
+        if !under.is_empty() {
+            // A directory: archi's test files are files, so it is listed file by file.
+            for f in under {
+                out.push(Item {
+                    text: f.clone(),
+                    line: item.line,
+                });
+            }
+            continue;
+        }
         if !item.text.contains(['*', '?', '[']) {
             out.push(item);
             continue;

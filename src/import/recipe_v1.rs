@@ -371,7 +371,21 @@ fn tests_section(tests: &Tree, m: &mut Model) -> Test {
                         test_script(&mut test, file);
                     }
                 }
-                other => test.commands.extend(m.items(Some(other))),
+                // One script, run as one shell (a `cd` holds for the lines after it).
+                other => {
+                    let lines = m.items(Some(other));
+                    if let Some(first) = lines.first() {
+                        let text = lines
+                            .iter()
+                            .map(|i| i.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join("\n");
+                        test.commands.push(Item {
+                            text,
+                            line: first.line,
+                        });
+                    }
+                }
             }
             if let Some(reqs) = t.get("requirements") {
                 let run = m.items(reqs.get("run"));
@@ -422,6 +436,19 @@ fn tests_section(tests: &Tree, m: &mut Model) -> Test {
 /// rattler-build's `package_contents` checks as shell tests.
 fn package_contents(pc: &Tree, m: &mut Model, test: &mut Test) {
     for (key, value) in pc.entries() {
+        // `files: {exists: [...], not_exists: [...]}` (newer rattler-build) or a plain list.
+        if key == "files" && matches!(value, Tree::Map(..)) {
+            for (kind, negate) in [("exists", ""), ("not_exists", "! ")] {
+                for item in m.items(value.get(kind)) {
+                    let text = format!("{negate}compgen -G \"$PREFIX/{}\" > /dev/null", item.text);
+                    test.commands.push(Item {
+                        text,
+                        line: item.line,
+                    });
+                }
+            }
+            continue;
+        }
         let items = m.items(Some(value));
         for item in items {
             let n = &item.text;
