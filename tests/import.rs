@@ -347,3 +347,56 @@ fn imported_libffi_builds_and_passes_its_tests_xz_and_zlib_name_the_source_they_
         "{names:?}"
     );
 }
+
+#[test]
+fn bad_input_fails_naming_the_file_and_line_and_writes_nothing() {
+    let ws = Workspace::new();
+    let into = ws.path().join("imported");
+    // Not a recipe.
+    let out = run(ws
+        .archi()
+        .arg("import")
+        .arg(ws.path())
+        .arg("--into")
+        .arg(&into));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no recipe/meta.yaml"));
+    // YAML broken after a selector-only line and a jinja block: the error names meta.yaml and the source line.
+    let bad = ws.path().join("bad/recipe");
+    fs_err::create_dir_all(&bad).unwrap();
+    fs_err::write(
+        bad.join("meta.yaml"),
+        "{% set v = '1' %}\npackage:\n  name: bad  # [linux]\n{% if win %}\n  x: 1\n{% endif %}\n  version: [unclosed\n",
+    )
+    .unwrap();
+    let out = run(ws
+        .archi()
+        .arg("import")
+        .arg(bad.parent().unwrap())
+        .arg("--into")
+        .arg(&into));
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad/recipe/meta.yaml:7: not valid YAML"),
+        "{err}"
+    );
+    assert!(!into.exists() || fs_err::read_dir(&into).unwrap().next().is_none());
+    // An existing recipe directory is not overwritten.
+    let (dest, _) = import(&ws, &feedstock("bzip2"), &into);
+    let before = fs_err::read_to_string(dest.join("recipe.toml")).unwrap();
+    let out = run(ws
+        .archi()
+        .arg("import")
+        .arg(feedstock("bzip2"))
+        .arg("--into")
+        .arg(&into));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("exists"));
+    assert_eq!(
+        fs_err::read_to_string(dest.join("recipe.toml")).unwrap(),
+        before
+    );
+    let entries: Vec<_> = fs_err::read_dir(&into).unwrap().collect();
+    assert_eq!(entries.len(), 1, "no temporary directory left behind");
+}

@@ -680,3 +680,33 @@ mod tests {
         assert_eq!(m.version.unwrap().line, 7);
     }
 }
+
+#[cfg(test)]
+mod join_tests {
+    use super::*;
+
+    fn items(texts: &[&str]) -> Vec<Item> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Item {
+                text: t.to_string(),
+                line: i + 10,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn commands_that_change_the_shell_are_joined() {
+        let joined = join_if_stateful(items(&["cd tests", "FOO=1", "make check"]));
+        assert_eq!(
+            joined,
+            [Item {
+                text: "cd tests\nFOO=1\nmake check".into(),
+                line: 10
+            }]
+        );
+        let apart = join_if_stateful(items(&["xz --version", "test -f $PREFIX/lib/liblzma.so"]));
+        assert_eq!(apart.len(), 2);
+    }
+}

@@ -149,10 +149,11 @@ pub fn import(path: &Path) -> Result<Imported, ImportError> {
     let mut models = Vec::new();
     for platform in jinja::PLATFORMS {
         let extra = variant_config(&dir, platform);
+        let shown = recipe_file.display().to_string();
         let model = if v1 {
-            recipe_v1::load(&text, platform, &extra, &file_name)?
+            recipe_v1::load(&text, platform, &extra, &shown)?
         } else {
-            meta_yaml::load(&text, platform, &extra, &file_name)?
+            meta_yaml::load(&text, platform, &extra, &shown)?
         };
         models.push((platform, finish_model(model, &dir, v1)));
     }
@@ -164,7 +165,7 @@ pub fn import(path: &Path) -> Result<Imported, ImportError> {
         .map(|n| n.text.clone())
         .filter(|n| !n.is_empty() && !n.contains(['/', '{']))
         .ok_or(ImportError::NoName {
-            file: file_name.clone(),
+            file: recipe_file.display().to_string(),
         })?;
     let recipe_toml = emit::recipe_toml(&merged, &file_name, &text);
     let warnings = merged
