@@ -248,6 +248,56 @@ fn imports_of_shipped_recipes_render_like_archis_own() {
             ));
         }
     }
+    // The other feedstocks of packages archi ships (other versions than archi's): the import makes that package
+    // (as the recipe or one of its outputs); how the run requirements differ is printed.
+    for name in [
+        "bzip2",
+        "cffi",
+        "cryptography",
+        "expat",
+        "ncurses",
+        "openssl",
+        "pip",
+        "pycosat",
+        "python",
+        "readline",
+        "requests",
+        "setuptools",
+        "sqlite",
+        "tqdm",
+        "zstd",
+    ] {
+        let (dest, _) = import(&ws, &feedstock(name), &into);
+        let imported = render(&ws, &dest);
+        let shipped = render(&ws, &common::repo().join("recipes").join(name));
+        let recipe = &imported["recipe"];
+        let output = recipe["outputs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|o| o["name"] == name);
+        assert!(
+            output.is_some() || recipe["name"] == name,
+            "the import of {name} does not make {name}"
+        );
+        let run = |list: &serde_json::Value| -> BTreeSet<String> {
+            list.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str()?.split_whitespace().next().map(str::to_string))
+                .collect()
+        };
+        let import_run = run(output.map_or(&recipe["requirements"]["run"], |o| &o["run"]));
+        let archi_run = run(&shipped["recipe"]["requirements"]["run"]);
+        report.push_str(&format!(
+            "{name}: conda-forge {} / archi {}, same source {}, run only in the import {:?}, only in archi's {:?}\n",
+            imported["version"],
+            shipped["version"],
+            sha256s(&imported) == sha256s(&shipped),
+            import_run.difference(&archi_run).collect::<Vec<_>>(),
+            archi_run.difference(&import_run).collect::<Vec<_>>(),
+        ));
+    }
     eprintln!("{report}");
 }
 
