@@ -60,13 +60,16 @@ fn preprocess(
                 }
             }
         }
+        let jinja = line.contains("{{") || line.contains("{%");
         for needle in [
-            "load_setup_py_data",
-            "load_file_data",
-            "load_file_regex",
-            "environ",
+            "load_setup_py_data(",
+            "load_file_data(",
+            "load_file_regex(",
+            "environ.",
+            "environ[",
         ] {
-            if line.contains(needle) {
+            if jinja && line.contains(needle) {
+                let needle = needle.trim_end_matches(['(', '.', '[']);
                 model.note(
                     number,
                     format!("`{needle}` reads the build machine at render time; the import evaluates it empty"),
@@ -708,5 +711,19 @@ mod join_tests {
         );
         let apart = join_if_stateful(items(&["xz --version", "test -f $PREFIX/lib/liblzma.so"]));
         assert_eq!(apart.len(), 2);
+    }
+}
+
+#[cfg(test)]
+mod environ_tests {
+    use super::*;
+
+    #[test]
+    fn environ_lookups_are_noted_but_prose_is_not() {
+        let text = "package:\n  name: demo\n  version: {{ environ.get('GIT_DESCRIBE_TAG', '1.0') }}\nabout:\n  description: set the environment variable X\n";
+        let m = load(text, "linux-64", &BTreeMap::new(), "meta.yaml").unwrap();
+        assert_eq!(m.version.unwrap().text, "1.0");
+        let lines: Vec<usize> = m.notes.iter().map(|n| n.line).collect();
+        assert_eq!(lines, [3]);
     }
 }
