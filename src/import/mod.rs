@@ -212,6 +212,21 @@ fn finish_model(mut m: Model, dir: &Path, v1: bool) -> Model {
             }
         }
     }
+    // conda-forge's cross-python activation: archi sets up the same for a cross build with python in host.
+    let cross: Vec<Item> = m
+        .reqs
+        .build
+        .iter()
+        .filter(|i| model::spec_name(&i.text).starts_with("cross-python_"))
+        .cloned()
+        .collect();
+    for item in cross {
+        m.reqs.build.retain(|i| i != &item);
+        m.note(
+            item.line,
+            format!("`{}`: archi sets up cross-python itself for a cross build with python in host; left out", item.text),
+        );
+    }
     let files = recipe_files(dir);
     let mut notes = Vec::new();
     expand_test_files(&mut m.test.files, &files, &mut notes);
