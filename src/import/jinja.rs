@@ -312,6 +312,22 @@ fn version_match(value: Value, spec: String) -> Result<bool, Error> {
     Ok(spec.matches(&version))
 }
 
+/// Lines (1-based) whose jinja uses `python_min`: conda-forge-pinning's oldest python (3.9 here), which a noarch
+/// recipe builds and tests with; archi builds with pins.toml's python only, so each use is reported.
+pub fn python_min_lines(text: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            l.contains("{{") && l.contains("python_min") && !l.trim_start().starts_with('#')
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+/// The note for a [`python_min_lines`] line.
+pub const PYTHON_MIN_NOTE: &str = "python_min is conda-forge-pinning's oldest python (3.9 here); archi builds with \
+     pins.toml's python, so a `python 3.9.*` host or test requirement will not solve until it is changed";
+
 /// Python's printf-style `"%03d" % minor` (minijinja has no `%` on strings), rewritten to the `pyformat("%03d",
 /// minor)` function of [`environment`]. Only a quoted format followed by `%` and a name or a parenthesised tuple.
 pub fn rewrite_percent_format(src: &str) -> String {

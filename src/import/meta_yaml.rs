@@ -152,6 +152,9 @@ pub fn load(
             })
         }
     };
+    for line in jinja::python_min_lines(text) {
+        model.note(line, jinja::PYTHON_MIN_NOTE);
+    }
     let (clean, lines) = strip_markers(&rendered);
     let line_of = |l: usize| lines.get(l.saturating_sub(1)).copied().unwrap_or(l);
     let node = marked_yaml::parse_yaml(0, &clean).map_err(|e| ImportError::Yaml {

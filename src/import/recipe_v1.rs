@@ -168,6 +168,9 @@ pub fn load(
         message: e.to_string(),
     })?;
     let mut m = Model::default();
+    for line in jinja::python_min_lines(text) {
+        m.note(line, jinja::PYTHON_MIN_NOTE);
+    }
     let mut r = Renderer {
         env: jinja::environment(true),
         ns: jinja::namespace(subdir, extra),
