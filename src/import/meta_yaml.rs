@@ -357,6 +357,7 @@ fn run_exports(build: &Tree, m: &mut Model) -> (Vec<Item>, Vec<Item>, Vec<Item>)
     (weak, strong, ignore)
 }
 
+/// `requirements:` → [`Reqs`] (`run_constrained` → `run_constraints`); unknown keys become notes.
 pub(super) fn requirements(reqs: &Tree, m: &mut Model) -> Reqs {
     let mut r = Reqs {
         build: m.items(reqs.get("build")),
@@ -451,6 +452,8 @@ pub(super) fn test_script(test: &mut Test, script: Item) {
     test.files.push(script);
 }
 
+/// `about:` → archi's `[about]` fields (`home` → `homepage`, v1's `repository`/`documentation` → `dev_url`/
+/// `doc_url`); unknown keys become notes.
 pub(super) fn about_section(about: &Tree, m: &mut Model) -> Vec<(&'static str, Item)> {
     let mut out = Vec::new();
     for (key, value) in about.entries() {

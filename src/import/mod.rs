@@ -31,7 +31,9 @@ pub enum ImportError {
     /// Reading or writing a file.
     #[error("{path}: {source}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The error.
         #[source]
         source: std::io::Error,
     },
@@ -51,7 +53,10 @@ pub enum ImportError {
     },
     /// The recipe names no package.
     #[error("{file}: no package name (package: name:, or recipe: name: in a v1 recipe)")]
-    NoName { file: String },
+    NoName {
+        /// The recipe file.
+        file: String,
+    },
     /// The output directory exists.
     #[error("{0} exists; archi import does not overwrite a recipe")]
     #[diagnostic(help("remove it or import into another --into directory"))]

@@ -27,12 +27,19 @@ pub struct Note {
 /// Requirements of the build (`build`, `host`) and of a package (the rest).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reqs {
+    /// Build-machine requirements and toolchain (`compiler('c')`, `make`).
     pub build: Vec<Item>,
+    /// Target packages installed in `$PREFIX` while building.
     pub host: Vec<Item>,
+    /// Run requirements (index.json `depends`).
     pub run: Vec<Item>,
+    /// index.json `constrains` (conda-build's `run_constrained`).
     pub run_constraints: Vec<Item>,
+    /// Names whose run_exports are not applied.
     pub ignore_run_exports: Vec<Item>,
+    /// Weak run_exports.
     pub weak: Vec<Item>,
+    /// Strong run_exports.
     pub strong: Vec<Item>,
 }
 
@@ -71,9 +78,13 @@ impl Reqs {
 /// `[test]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Test {
+    /// Extra packages or toolchain of the test environment.
     pub requires: Vec<Item>,
+    /// Files of the recipe directory copied into the test directory.
     pub files: Vec<Item>,
+    /// Shell commands.
     pub commands: Vec<Item>,
+    /// Python modules that must import.
     pub imports: Vec<Item>,
 }
 
@@ -90,51 +101,75 @@ impl Test {
 /// `[[source]]`: `url` (with `file_name` as the download's name) or `path`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Source {
+    /// The URL and its mirrors.
     pub url: Vec<Item>,
+    /// 64 hex digits.
     pub sha256: Option<Item>,
+    /// The name to give the download (conda-build's `fn`).
     pub file_name: Option<Item>,
+    /// A path relative to the recipe directory.
     pub path: Option<Item>,
+    /// Patch files of the recipe directory.
     pub patches: Vec<Item>,
+    /// Where in `SRC_DIR` the source lands (conda-build's `folder`).
     pub target_directory: Option<Item>,
 }
 
 /// `[[outputs]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Output {
+    /// The package name.
     pub name: Item,
+    /// Its version when not the recipe's.
     pub version: Option<Item>,
+    /// Globs over `$PREFIX` that the package takes.
     pub files: Vec<Item>,
+    /// A script file of the recipe directory (inline scripts are written to `build-<name>.sh`).
     pub script: Option<Item>,
     /// A template (`{{ target_platform != 'linux-64' }}`) or `true`, set by the merge.
     pub skip: Option<String>,
     /// Only run, run_constraints, ignore_run_exports and run_exports are used.
     pub reqs: Reqs,
+    /// The package's test.
     pub test: Test,
+    /// Overrides of the recipe's `[about]`.
     pub about: Vec<(&'static str, Item)>,
 }
 
 /// The recipe for one platform, in archi's terms.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Model {
+    /// `[package] name`.
     pub name: Option<Item>,
+    /// `[package] version`.
     pub version: Option<Item>,
+    /// `[[source]]`s, in order.
     pub sources: Vec<Source>,
+    /// The build number.
     pub number: Option<Item>,
+    /// An inline build script (without it, build.sh runs).
     pub script: Option<Item>,
+    /// `generic` or `python`.
     pub noarch: Option<Item>,
+    /// Console scripts, `name = module:function`.
     pub entry_points: Vec<Item>,
+    /// Variables for the build script.
     pub script_env: Vec<(String, Item)>,
     /// The recipe is skipped on this platform (`build: skip: true`).
     pub skipped: bool,
     /// Set by the merge: `[build] skip`.
     pub skip: Option<String>,
+    /// Requirements and run_exports.
     pub reqs: Reqs,
+    /// `[test]`.
     pub test: Test,
     /// `[about]` fields in archi's names; `license_file` may repeat.
     pub about: Vec<(&'static str, Item)>,
+    /// `[[outputs]]`.
     pub outputs: Vec<Output>,
     /// Files the import writes into the recipe directory (inline output scripts), name → content.
     pub generated: Vec<(String, String)>,
+    /// What cannot be expressed.
     pub notes: Vec<Note>,
 }
 
@@ -217,6 +252,7 @@ fn only_on(on: &[&str], all: &[&str]) -> String {
 /// `targets` and notes for what differs elsewhere.
 #[derive(Debug, Clone)]
 pub struct Merged {
+    /// The merged recipe (its notes are those of every platform).
     pub model: Model,
     /// `[target.<subdir>.requirements]`: requirements only that platform has.
     pub targets: Vec<(String, Reqs)>,
