@@ -301,7 +301,8 @@ fn imports_of_shipped_recipes_render_like_archis_own() {
     eprintln!("{report}");
 }
 
-/// The sources of the three imports against a store seeded from ~/.cache/archi/downloads: libffi's tarball is
+/// The sources of the three imports against a fresh store seeded (`scripts/seed-sources.sh --download-only`, then
+/// `archi source add`) with Debian's tarballs of libffi and xz: libffi's tarball is
 /// there (Debian's orig tarball has upstream's sha256), xz's .tar.bz2 and zlib's upstream tarball are not.
 #[test]
 fn imported_libffi_builds_and_passes_its_tests_xz_and_zlib_name_the_source_they_lack() {
@@ -310,7 +311,13 @@ fn imported_libffi_builds_and_passes_its_tests_xz_and_zlib_name_the_source_they_
     let mut pins = fs_err::read_to_string(ws.path().join("pins.toml")).unwrap();
     pins.push_str("\n[toolchain.texinfo]\nprogram = \"makeinfo\"\napt = \"texinfo\"\n");
     fs_err::write(ws.path().join("pins.toml"), pins).unwrap();
+    // Debian's orig tarballs through apt, as the other build tests fetch them (files already there are kept).
     let downloads = dirs::cache_dir().unwrap().join("archi/downloads");
+    let seeded = run(std::process::Command::new("bash")
+        .arg(common::repo().join("scripts/seed-sources.sh"))
+        .arg("--download-only")
+        .env("ARCHI_DOWNLOADS", &downloads));
+    assert!(seeded.status.success(), "seed-sources.sh failed");
     ok(ws
         .archi()
         .args(["source", "add"])
