@@ -567,6 +567,13 @@ fn output(o: &Tree, m: &mut Model) -> Option<Output> {
         out.reqs.ignore_run_exports = ignore;
     }
     if skipped {
+        m.note(
+            name.line,
+            format!(
+                "output {} is skipped (build: skip); an output no platform makes is left out",
+                name.text
+            ),
+        );
         return None;
     }
     if let Some(reqs) = o.get("requirements") {

@@ -516,6 +516,13 @@ fn output(o: &Tree, m: &mut Model) -> Option<Output> {
                         .iter()
                         .any(|t| t.as_str().is_some_and(|s| s.trim() == "true"))
                     {
+                        m.note(
+                            name.line,
+                            format!(
+                                "output {} is skipped (build: skip); an output no platform makes is left out",
+                                name.text
+                            ),
+                        );
                         return None;
                     }
                 }
