@@ -391,10 +391,13 @@ fn diff_rest(base: &mut Model, platform: &str, other: &Model, all: &[&str], note
         platform,
         base_platform,
     );
-    if base.test.requires != other.test.requires || base.test.imports != other.test.imports {
+    if base.test.requires != other.test.requires
+        || base.test.imports != other.test.imports
+        || base.test.files != other.test.files
+    {
         differ(
             other.test.requires.first().map_or(1, |i| i.line),
-            "test.requires or test.imports",
+            "test.requires, test.imports or test.files",
         );
     }
     let base_names: Vec<String> = base.outputs.iter().map(|o| o.name.text.clone()).collect();
@@ -411,11 +414,19 @@ fn diff_rest(base: &mut Model, platform: &str, other: &Model, all: &[&str], note
                     platform,
                     base_platform,
                 );
-                if o.reqs != out.reqs || o.files != out.files || o.script != out.script {
+                let tests_differ = o.test.requires != out.test.requires
+                    || o.test.imports != out.test.imports
+                    || o.test.files != out.test.files;
+                if o.reqs != out.reqs
+                    || o.files != out.files
+                    || o.script != out.script
+                    || tests_differ
+                    || o.about != out.about
+                {
                     notes.push(Note {
                         line: o.name.line,
                         message: format!(
-                            "output {}: requirements, files or script differ on {platform}; the {base_platform} \
+                            "output {}: requirements, files, script, test requirements or about differ on {platform}; the {base_platform} \
                              ones are kept (archi's outputs have no per-platform tables)",
                             o.name.text
                         ),
