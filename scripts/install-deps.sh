@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what a fresh Debian 12 machine lacks to build and test archi:
-#  - the build machine's toolchain (stage 0): gcc, make, perl, tclsh, autotools, and Debian's aarch64 cross
+#  - the build machine's toolchain (stage 0): gcc, make, perl, tclsh, autotools (with libltdl's m4 macros and
+#    texinfo, which conda-forge's libffi recipe that tests/import.rs builds needs), and Debian's aarch64 cross
 #    toolchain;
 #  - qemu-user to run linux-aarch64 binaries, file/patchelf for checks;
 #  - nginx (with its WebDAV module) as the binary cache server of tests/substitute.rs;
@@ -18,6 +19,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES=(
   build-essential make perl pkg-config patch file patchelf ca-certificates curl tcl autoconf automake libtool
+  texinfo libltdl-dev
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
   qemu-user python3 python3-venv python3-pip
   nginx

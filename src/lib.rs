@@ -20,6 +20,7 @@ pub mod emulate;
 pub mod env_vars;
 pub mod fsutil;
 pub mod graph;
+pub mod import;
 pub mod jobserver;
 pub mod lint;
 pub mod package;

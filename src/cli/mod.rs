@@ -3,6 +3,7 @@
 
 mod build;
 mod display;
+mod import;
 mod index;
 mod key;
 mod lint;
@@ -63,6 +64,8 @@ pub enum Command {
     /// Signing keys for binary caches (`[[substituter]]` in archi.toml).
     #[command(subcommand)]
     Key(key::Command),
+    /// Turn conda-forge recipes (meta.yaml or v1 recipe.yaml) into archi recipe directories.
+    Import(import::Args),
     /// Check packages (a .conda file or every package of a channel) against their provenance statements.
     Verify(verify::Args),
     /// Write the workspace's CI workflow (`.github/workflows/archi.yml`) from its build graph: one job per build,
@@ -121,6 +124,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Key(cmd) => key::run(cmd),
         Command::Rerender(args) => rerender::run(args, &global),
         Command::Lint(args) => lint::run(args, &global),
+        Command::Import(args) => import::run(args),
     }
 }
 

@@ -1,0 +1,3 @@
+program hello
+  print *, "Hello World! I can compile FORTRAN."
+end program hello

@@ -1,0 +1,6 @@
+#include <libhowdy.h>
+
+int main(void) {
+    howdy();
+    return 0;
+}

@@ -1,0 +1,5 @@
+#include <stdio.h>
+
+void howdy(void) {
+    printf("Howdy Y'all!\n");
+}

@@ -1,0 +1,5 @@
+#!/bin/bash
+
+mkdir -p ${PREFIX}/lib
+cp libcrypto.a ${PREFIX}/lib/
+cp libssl.a ${PREFIX}/lib/

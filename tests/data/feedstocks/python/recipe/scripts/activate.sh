@@ -1,0 +1,4 @@
+if [ "${PYTHON_JIT+x}" ] ; then
+  export PYTHON_JIT_CONDA_BACKUP="${PYTHON_JIT}"
+fi
+export PYTHON_JIT=1

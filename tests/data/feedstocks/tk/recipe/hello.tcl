@@ -1,0 +1,2 @@
+puts "Hello world!"
+exit 0
