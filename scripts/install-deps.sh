@@ -5,7 +5,9 @@
 #  - qemu-user to run linux-aarch64 binaries, file/patchelf for checks;
 #  - Rust (if cargo is missing; rustup's aarch64-unknown-linux-gnu target for compiler('rust')) and the Python clients the tests use (py-rattler, conda-package-handling,
 #    conda-index; py-rattler-build, the baseline of benches/rattler_build.py) in a virtualenv at $ARCHI_VENV (default:
-#    .venv in the repository).
+#    .venv in the repository);
+#  - quetz-server (tests/upload.rs starts one) in its own virtualenv at $ARCHI_QUETZ_VENV (default: .venv-quetz),
+#    pinned to the FastAPI/Starlette versions it runs with.
 # Idempotent; uses sudo only when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,3 +55,11 @@ fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
   "py-rattler>=0.28" "conda-package-handling>=2.4" "conda-index>=0.13" "py-rattler-build==0.73.*"
 "$VENV/bin/python" -c "import rattler, conda_package_handling, conda_index; print('install-deps: python clients ok')"
+
+QUETZ_VENV="${ARCHI_QUETZ_VENV:-$PWD/.venv-quetz}"
+if [ ! -x "$QUETZ_VENV/bin/quetz" ]; then
+  [ -x "$QUETZ_VENV/bin/python" ] || python3 -m venv "$QUETZ_VENV"
+  "$QUETZ_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+    "quetz-server==0.10.4" "fastapi==0.104.1" "starlette<0.28"
+fi
+"$QUETZ_VENV/bin/quetz" --help >/dev/null && echo "install-deps: quetz-server ok"

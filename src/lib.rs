@@ -36,4 +36,5 @@ pub mod schema;
 pub mod source;
 pub mod store;
 pub mod toolchain;
+pub mod upload;
 pub mod workspace;

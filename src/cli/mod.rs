@@ -9,6 +9,7 @@ mod settings;
 mod solve;
 mod source;
 mod store;
+mod upload;
 mod verify;
 
 use std::path::PathBuf;
@@ -59,6 +60,9 @@ pub enum Command {
     Store(store::Command),
     /// Check packages (a .conda file or every package of a channel) against their provenance statements.
     Verify(verify::Args),
+    /// Upload packages (files or channel directories) to a quetz server, anaconda.org, a channel directory or an
+    /// S3 bucket, skipping those the channel has with the same sha256.
+    Upload(upload::Args),
 }
 
 /// Exit code for bad input and failed builds; clap uses 2 for usage errors.
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Index(args) => index::run(args),
         Command::Store(cmd) => store::run(cmd, &global),
         Command::Verify(args) => verify::run(args),
+        Command::Upload(args) => upload::run(args),
     }
 }
 
