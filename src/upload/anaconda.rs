@@ -211,6 +211,7 @@ impl Uploader for Anaconda {
             };
             fields.push((key.clone(), value));
         }
+        super::quetz::check_readable(artifact)?;
         let response = storage.send(&what, || {
             let mut form = Form::new();
             for (key, value) in &fields {
@@ -219,7 +220,7 @@ impl Uploader for Anaconda {
             form = form
                 .text("Content-Length", artifact.size.to_string())
                 .text("Content-MD5", artifact.md5_base64.clone());
-            let part = match std::fs::File::open(&artifact.path) {
+            let part = match fs_err::File::open(&artifact.path) {
                 Ok(f) => Part::reader_with_length(f, artifact.size),
                 Err(_) => Part::bytes(Vec::new()),
             };

@@ -42,7 +42,9 @@ fn a_secret_never_shows_in_debug() {
 #[test]
 fn missing_channel_owner_or_credential_is_a_usage_error() {
     let quetz = Target::parse("http://127.0.0.1:1", None, None, None, false).unwrap();
-    let err = uploader(&quetz, Some(Secret("k".into()))).unwrap_err();
+    let Err(err) = uploader(&quetz, Some(Secret("k".into()))) else {
+        panic!("accepted")
+    };
     assert!(err.to_string().contains("--channel"), "{err}");
     let anaconda = Target::parse(
         "http://127.0.0.1:1",
@@ -52,12 +54,16 @@ fn missing_channel_owner_or_credential_is_a_usage_error() {
         false,
     )
     .unwrap();
-    let err = uploader(&anaconda, Some(Secret("k".into()))).unwrap_err();
+    let Err(err) = uploader(&anaconda, Some(Secret("k".into()))) else {
+        panic!("accepted")
+    };
     assert!(err.to_string().contains("--owner"), "{err}");
     let anaconda = Target {
         owner: Some("me".into()),
         ..anaconda
     };
-    let err = uploader(&anaconda, None).unwrap_err();
+    let Err(err) = uploader(&anaconda, None) else {
+        panic!("accepted")
+    };
     assert!(err.to_string().contains(ARCHI_ANACONDA_TOKEN), "{err}");
 }
