@@ -40,7 +40,8 @@ struct Built {
 fn built() -> &'static Built {
     static BUILT: OnceLock<Built> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let root = tempfile::tempdir().unwrap();
+        // A static is never dropped: the directory stays, under cargo's target/tmp rather than /tmp.
+        let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
         let store = root.path().join("store");
         let channel = root.path().join("channel");
         let out = run(Command::new("bash")

@@ -1,5 +1,5 @@
 """py-rattler solves SPECS from a channel URL (http:// or file://) for a platform and installs them into a fresh
-prefix; prints the installed records as JSON: [{"name", "version", "subdir", "url"}]. Exits non-zero on failure.
+prefix; checks each has its conda-meta record there; prints the installed records as JSON: [{"name", "version", "subdir", "url"}]. Exits non-zero on failure.
 
 Usage: install_from.py --channel URL --platform linux-64 --prefix DIR --spec SPEC...
 """
@@ -7,6 +7,8 @@ Usage: install_from.py --channel URL --platform linux-64 --prefix DIR --spec SPE
 import argparse
 import asyncio
 import json
+import os
+import pathlib
 import sys
 
 import rattler
@@ -33,16 +35,24 @@ async def solve_and_install() -> list:
     await rattler.install(
         records, target_prefix=args.prefix, platform=rattler.Platform(args.platform), show_progress=False
     )
-    return [
-        {"name": r.name.normalized, "version": str(r.version), "subdir": str(r.subdir), "url": str(r.url)}
-        for r in records
-    ]
+    installed = []
+    for r in records:
+        meta = pathlib.Path(args.prefix, "conda-meta", f"{r.name.normalized}-{r.version}-{r.build}.json")
+        if not meta.is_file():
+            raise SystemExit(f"{meta} missing after the install")
+        installed.append(
+            {"name": r.name.normalized, "version": str(r.version), "subdir": str(r.subdir), "url": str(r.url)}
+        )
+    return installed
 
 
-def main() -> int:
-    print(json.dumps(asyncio.run(solve_and_install())))
-    return 0
+def main() -> None:
+    print(json.dumps(asyncio.run(solve_and_install())), flush=True)
+    sys.stderr.flush()
+    # py-rattler sometimes crashes (SIGSEGV) in interpreter teardown after a file:// install that succeeded; the
+    # result is printed and checked above, so skip the teardown.
+    os._exit(0)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
