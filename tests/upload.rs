@@ -9,8 +9,9 @@
 //!   and the 401;
 //! - a `file://` channel (py-rattler installs from it) and the same upload onto a full disk (a tmpfs with room for one archive,
 //!   mounted in a user namespace): a clear error and a channel whose index lists exactly the complete archives;
-//! - the object-store channel logic (used for s3://) over object_store's local file system, installed from by
-//!   py-rattler; an unreachable server.
+//! - an S3 bucket on moto's S3 server (`s3://`, object_store's S3 client): upload, py-rattler installs over HTTP,
+//!   a second upload skips, a changed file is refused and `--force` replaces it; the same object-store logic over
+//!   object_store's local file system; an unreachable server.
 //!
 //! The packages are built once (zlib and xz for both platforms, sources from the seeding step) and shared.
 
@@ -739,5 +740,111 @@ fn the_object_store_channel_logic_over_a_local_store_is_installable() {
     assert!(
         matches!(err, archi::upload::UploadError::Conflict { .. }),
         "{err}"
+    );
+}
+
+/// moto's S3 server (scripts/install-deps.sh installs it into .venv-s3) on a free port, with a bucket whose
+/// objects anyone may read (so py-rattler can install over plain HTTP).
+struct S3 {
+    _server: Server,
+    endpoint: String,
+}
+
+fn start_s3(bucket: &str) -> S3 {
+    let bin = common::repo().join(".venv-s3/bin/moto_server");
+    assert!(
+        bin.is_file(),
+        "{} missing: run scripts/install-deps.sh",
+        bin.display()
+    );
+    let port = free_port();
+    let server = Server(
+        Command::new(bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let client = reqwest::blocking::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.get(&endpoint).send().is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let created = client.put(format!("{endpoint}/{bucket}")).send().unwrap();
+    assert!(created.status().is_success(), "bucket not created");
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::{bucket}/*"}}]}}"#
+    );
+    let set = client
+        .put(format!("{endpoint}/{bucket}?policy"))
+        .body(policy)
+        .send()
+        .unwrap();
+    assert!(set.status().is_success(), "bucket policy not set");
+    S3 {
+        _server: server,
+        endpoint,
+    }
+}
+
+#[test]
+fn an_s3_bucket_is_uploaded_to_indexed_and_installable() {
+    let built = built();
+    let s3 = start_s3("archi-bucket");
+    let upload = || {
+        let mut cmd = common::archi(&built.store);
+        cmd.env("AWS_ACCESS_KEY_ID", "test-key-id")
+            .env("AWS_SECRET_ACCESS_KEY", "test-secret")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ENDPOINT", &s3.endpoint)
+            .env("AWS_ALLOW_HTTP", "true")
+            .args(["upload", "--to", "s3://archi-bucket/conda/main"]);
+        cmd
+    };
+    let out = ok(upload().arg(&built.channel));
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("uploaded ")).count(),
+        4,
+        "{out}"
+    );
+    let url = format!("{}/archi-bucket/conda/main", s3.endpoint);
+    for platform in ["linux-64", "linux-aarch64"] {
+        let records = install_from(&url, platform, &["zlib", "xz"]);
+        assert_eq!(names(&records), ["xz", "zlib"]);
+    }
+    let out = ok(upload().arg(&built.channel));
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("skipped ")).count(),
+        4,
+        "{out}"
+    );
+    let zlib = archives(&built.channel)
+        .into_keys()
+        .find(|f| f.contains("/zlib-"))
+        .unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let changed = changed_copy(&built.channel.join(&zlib), other.path());
+    let out = run(upload().arg(&changed));
+    assert!(!out.status.success());
+    assert!(has(&flat(&out.stderr), "refusing to overwrite"));
+    let out = ok(upload().arg("--force").arg(&changed));
+    assert!(out.contains(&format!("uploaded {zlib}")), "{out}");
+    let repodata: serde_json::Value = serde_json::from_slice(
+        &reqwest::blocking::get(format!(
+            "{url}/{}/repodata.json",
+            zlib.split('/').next().unwrap()
+        ))
+        .unwrap()
+        .bytes()
+        .unwrap(),
+    )
+    .unwrap();
+    let file = zlib.rsplit('/').next().unwrap();
+    assert_eq!(
+        repodata["packages.conda"][file]["sha256"],
+        archi::source::sha256_file(&changed).unwrap()
     );
 }
