@@ -304,9 +304,33 @@ fn quetz_receives_a_build_and_serves_it_to_py_rattler() {
     let quetz = start_quetz();
     let started = Instant::now();
 
-    // The build publishes (everything is cached) to a fresh local channel and uploads each package.
+    // With a wrong API key the build (everything cached) fails naming the server, and uploads nothing: after the
+    // first 401 the other packages are not even offered.
     let local = tempfile::tempdir().unwrap();
     let channel = local.path().join("channel");
+    let out = run(common::archi(&built.store)
+        .env("ARCHI_QUETZ_API_KEY", "ffffffffffffffffffffffffffffffff")
+        .args([
+            "build",
+            "zlib",
+            "xz",
+            "--upload",
+            &quetz.channel_url(),
+            "--output",
+        ])
+        .arg(&channel)
+        .args(BOTH));
+    assert!(!out.status.success());
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = flat(all.as_bytes());
+    assert!(has(&all, "HTTP 401") && has(&all, &quetz.base), "{all}");
+    assert!(quetz.listed().is_empty());
+
+    // The build publishes (everything is cached) to the local channel and uploads each package.
     ok(common::archi(&built.store)
         .env("ARCHI_QUETZ_API_KEY", &quetz.key)
         .args([

@@ -211,7 +211,7 @@ impl Uploader for Anaconda {
             };
             fields.push((key.clone(), value));
         }
-        super::quetz::check_readable(artifact)?;
+        artifact.check_readable()?;
         let response = storage.send(&what, || {
             let mut form = Form::new();
             for (key, value) in &fields {

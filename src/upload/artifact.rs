@@ -81,6 +81,19 @@ impl Artifact {
     }
 }
 
+impl Artifact {
+    /// Fails with [`UploadError::Archive`] when the file cannot be opened (checked before a request that streams
+    /// it, whose body is opened again for each attempt).
+    pub fn check_readable(&self) -> Result<(), UploadError> {
+        fs_err::File::open(&self.path)
+            .map(|_| ())
+            .map_err(|e| UploadError::Archive {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
+    }
+}
+
 /// The archives named by `paths`: each a `.conda`/`.tar.bz2` file, or a channel directory whose subdirs'
 /// archives are all taken ([`crate::channel::archives`]). Sorted by subdir and file name, duplicates dropped.
 ///

@@ -136,16 +136,6 @@ impl Quetz {
     }
 }
 
-/// Fails with [`UploadError::Archive`] when the archive cannot be opened (checked before a request that streams it).
-pub(super) fn check_readable(artifact: &Artifact) -> Result<(), UploadError> {
-    fs_err::File::open(&artifact.path)
-        .map(|_| ())
-        .map_err(|e| UploadError::Archive {
-            path: artifact.path.clone(),
-            reason: e.to_string(),
-        })
-}
-
 /// File name → sha256 of a repodata.json's `packages` and `packages.conda` (records without sha256 get "").
 pub fn sha256_by_file(repodata: &serde_json::Value) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
@@ -185,7 +175,7 @@ impl Uploader for Quetz {
             .append_pair("sha256", &artifact.sha256)
             .append_pair("force", if self.force { "true" } else { "false" });
         let what = format!("upload of {file}");
-        check_readable(artifact)?;
+        artifact.check_readable()?;
         let response = self.http.send(&what, || {
             // The body is the file itself, opened again for each attempt.
             let body = match fs_err::File::open(&artifact.path) {
