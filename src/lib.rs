@@ -40,4 +40,5 @@ pub mod store;
 pub mod substitute;
 pub mod toolchain;
 pub mod workflow;
+pub mod upload;
 pub mod workspace;

@@ -81,3 +81,23 @@ fn repodata_lists(dir: &Path, entry: &StoreEntry) -> bool {
         })
         .unwrap_or(false)
 }
+
+/// Two sinks in turn: the local channel first, then a further destination (`archi build --upload URL`). A package
+/// the first refuses is not offered to the second.
+pub struct Chain {
+    /// Published to first.
+    pub first: Box<dyn Sink>,
+    /// Published to after `first` succeeded.
+    pub then: Box<dyn Sink>,
+}
+
+impl Sink for Chain {
+    fn publish(&self, entry: &StoreEntry) -> Result<(), ChannelError> {
+        self.first.publish(entry)?;
+        self.then.publish(entry)
+    }
+
+    fn describe(&self) -> String {
+        format!("{} and {}", self.first.describe(), self.then.describe())
+    }
+}

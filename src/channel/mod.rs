@@ -106,6 +106,13 @@ pub enum ChannelError {
     /// The provenance statement inside an archive cannot be read.
     #[error(transparent)]
     Provenance(#[from] crate::provenance::ProvenanceError),
+    /// A further publish destination (`archi build --upload`, [`crate::upload`]) failed.
+    #[error("cannot publish to {destination}")]
+    Remote {
+        destination: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A JSON file of the channel is malformed.
     #[error("malformed JSON in {path}")]
     Json {

@@ -8,7 +8,7 @@ use rattler_conda_types::Subdir;
 use super::display::{self, DisplayMode};
 use super::settings::{self, ContextFlags, Global};
 use crate::build::{BuildOptions, TestMode};
-use crate::publish::LocalChannel;
+use crate::publish::{Chain, LocalChannel};
 use crate::sandbox::{self, Isolation};
 use crate::schedule::event::{Event, SandboxInfo};
 use crate::schedule::{self, run::RunOptions};
@@ -67,6 +67,19 @@ pub struct Args {
     /// Secret key file (`archi key generate`) that signs what is pushed to caches with `push = true`.
     #[arg(long, env = crate::substitute::SIGNING_KEY_ENV)]
     pub signing_key: Option<PathBuf>,
+    /// Also upload every built or cached package to this channel after the local one (see `archi upload --to`;
+    /// a quetz channel as `http://host:port/get/CHANNEL`).
+    #[arg(long, value_name = "URL", conflicts_with = "check")]
+    pub upload: Option<String>,
+    /// The kind of `--upload` destination (default: from the URL).
+    #[arg(long, value_enum, requires = "upload")]
+    pub upload_kind: Option<crate::upload::Kind>,
+    /// The owner for an anaconda `--upload`.
+    #[arg(long, requires = "upload")]
+    pub upload_owner: Option<String>,
+    /// A file whose first line is the `--upload` credential (default: the ARCHI_*_TOKEN/KEY variables).
+    #[arg(long, requires = "upload")]
+    pub upload_auth_file: Option<PathBuf>,
 }
 
 /// Build the selection; exit code 1 when any node failed or was skipped.
@@ -88,7 +101,22 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
         check,
         no_build,
         signing_key,
+        upload,
+        upload_kind,
+        upload_owner,
+        upload_auth_file,
     } = args;
+    // Resolved before anything is built, so a missing channel or credential fails at once.
+    let remote = match upload {
+        Some(to) => {
+            let target = crate::upload::Target::parse(&to, upload_kind, None, upload_owner, false)?;
+            let secret = crate::upload::credential(target.kind, upload_auth_file.as_deref())?;
+            Some(crate::upload::UploadSink::new(crate::upload::uploader(
+                &target, secret,
+            )?))
+        }
+        None => None,
+    };
     let (dirs, names) = super::split_roots(&recipes);
     let start = dirs
         .first()
@@ -161,8 +189,22 @@ pub fn run(args: Args, global: &Global, verbosity: display::Verbosity) -> miette
             ctx.output_channel.display()
         );
     }
-    let report = schedule::run::execute(&ctx, &shop, &workset, &opts, &sink, reporter.as_ref())
-        .map_err(|e| miette::miette!("cannot create the jobserver: {e}"))?;
+    let sink: Box<dyn crate::publish::Sink> = match remote {
+        Some(remote) => Box::new(Chain {
+            first: Box::new(sink),
+            then: Box::new(remote),
+        }),
+        None => Box::new(sink),
+    };
+    let report = schedule::run::execute(
+        &ctx,
+        &shop,
+        &workset,
+        &opts,
+        sink.as_ref(),
+        reporter.as_ref(),
+    )
+    .map_err(|e| miette::miette!("cannot create the jobserver: {e}"))?;
     drop(reporter);
     settings::finish(&ctx);
     if !check {

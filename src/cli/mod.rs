@@ -13,6 +13,7 @@ mod settings;
 mod solve;
 mod source;
 mod store;
+mod upload;
 mod verify;
 
 use std::path::PathBuf;
@@ -74,6 +75,9 @@ pub enum Command {
     /// Check recipes as a conda-forge reviewer would: warnings with the line they point at (exit 1 on errors, or
     /// on warnings with `--deny-warnings`).
     Lint(lint::Args),
+    /// Upload packages (files or channel directories) to a quetz server, anaconda.org, a channel directory or an
+    /// S3 bucket, skipping those the channel has with the same sha256.
+    Upload(upload::Args),
 }
 
 /// Exit code for bad input and failed builds; clap uses 2 for usage errors.
@@ -125,6 +129,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Rerender(args) => rerender::run(args, &global),
         Command::Lint(args) => lint::run(args, &global),
         Command::Import(args) => import::run(args),
+        Command::Upload(args) => upload::run(args),
     }
 }
 
