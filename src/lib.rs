@@ -20,6 +20,7 @@ pub mod emulate;
 pub mod env_vars;
 pub mod fsutil;
 pub mod graph;
+pub mod installer;
 pub mod jobserver;
 pub mod package;
 pub mod pkgtest;

@@ -4,6 +4,7 @@
 mod build;
 mod display;
 mod index;
+mod installer;
 mod render;
 mod settings;
 mod solve;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Inspect the store.
     #[command(subcommand)]
     Store(store::Command),
+    /// Write one self-contained shell installer (Miniforge-style: -b, -p PREFIX, -u) of the solved environment
+    /// of NAMEs for a target platform.
+    Installer(installer::Args),
     /// Check packages (a .conda file or every package of a channel) against their provenance statements.
     Verify(verify::Args),
 }
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Index(args) => index::run(args),
         Command::Store(cmd) => store::run(cmd, &global),
         Command::Verify(args) => verify::run(args),
+        Command::Installer(args) => installer::run(args, &global),
     }
 }
 
