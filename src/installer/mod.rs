@@ -159,8 +159,8 @@ pub fn engine_var(platform: Subdir) -> String {
 
 /// The installer engine for `platform`: the file named by [`engine_var`] when set, else the engine crate of
 /// the archi sources this binary was built from (`installer/engine`), built with `cargo build --locked -p
-/// archi-installer-engine --profile installer-engine --target <triple>` into `<sources>/target` (or
-/// `CARGO_TARGET_DIR`). For a foreign target, Debian's cross gcc (`<gnu triplet>-gcc`) is the linker and C
+/// archi-installer-engine --profile installer-engine [--target <triple>]` into `<sources>/target` (or
+/// `CARGO_TARGET_DIR`; `--target` only for a platform other than the build machine's). For a foreign target, Debian's cross gcc (`<gnu triplet>-gcc`) is the linker and C
 /// compiler unless `CARGO_TARGET_<TRIPLE>_LINKER` / `CC_<triple>` are set. cargo's output is kept and shown only
 /// when it fails.
 ///
@@ -197,12 +197,26 @@ pub fn engine_for(platform: Subdir, build_platform: Subdir) -> Result<PathBuf, I
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command
-        .args(["build", "--locked", "--quiet", "-p", "archi-installer-engine"])
-        .args(["--profile", "installer-engine", "--target", triple])
+        .args([
+            "build",
+            "--locked",
+            "--quiet",
+            "-p",
+            "archi-installer-engine",
+        ])
+        .args(["--profile", "installer-engine"])
         .arg("--manifest-path")
         .arg(&manifest)
         .arg("--target-dir")
         .arg(&target_dir);
+    // The build machine's engine is built without `--target`, so it shares the build scripts' compiled
+    // dependencies; a foreign one is cross-compiled.
+    let out_dir = if platform == build_platform {
+        target_dir.clone()
+    } else {
+        command.args(["--target", triple]);
+        target_dir.join(triple)
+    };
     if platform != build_platform {
         if let Some(gnu) = crate::platform::gnu_triplet(platform) {
             let upper = triple.to_uppercase().replace('-', "_");
@@ -231,8 +245,7 @@ pub fn engine_for(platform: Subdir, build_platform: Subdir) -> Result<PathBuf, I
             tail.join("\n")
         )));
     }
-    let engine = target_dir
-        .join(triple)
+    let engine = out_dir
         .join("installer-engine")
         .join("archi-installer-engine");
     if engine.is_file() {
@@ -281,14 +294,16 @@ pub fn make(req: &Request) -> Result<Made, InstallerError> {
         packages.push(PayloadPackage { record, archive });
     }
 
-    let output = std::path::absolute(req.output)
-        .map_err(|source| InstallerError::io(format!("resolving {}", req.output.display()), source))?;
+    let output = std::path::absolute(req.output).map_err(|source| {
+        InstallerError::io(format!("resolving {}", req.output.display()), source)
+    })?;
     let dir = output.parent().unwrap_or(Path::new("/"));
     fs_err::create_dir_all(dir)
         .map_err(|source| InstallerError::io(format!("creating {}", dir.display()), source))?;
     // The payload first (its size and sha256 go into the header), then header + payload into the final file.
-    let mut payload_file = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|source| InstallerError::io(format!("creating a file in {}", dir.display()), source))?;
+    let mut payload_file = tempfile::NamedTempFile::new_in(dir).map_err(|source| {
+        InstallerError::io(format!("creating a file in {}", dir.display()), source)
+    })?;
     let records_json = payload::records_json(req.platform, req.specs, &packages)?;
     payload::write(
         std::io::BufWriter::new(payload_file.as_file_mut()),
@@ -348,9 +363,7 @@ pub fn make(req: &Request) -> Result<Made, InstallerError> {
             .set_permissions(std::fs::Permissions::from_mode(0o755))
             .map_err(write_err)?;
     }
-    installer
-        .persist(&output)
-        .map_err(|e| write_err(e.error))?;
+    installer.persist(&output).map_err(|e| write_err(e.error))?;
     let engine_size = fs_err::metadata(req.engine)
         .map_err(|source| InstallerError::io(format!("reading {}", req.engine.display()), source))?
         .len();

@@ -125,10 +125,11 @@ pub fn license_text(packages: &[PayloadPackage]) -> Result<String, InstallerErro
     Ok(text)
 }
 
-/// `info/about.json` and the `info/licenses/*` files (path, text) of a `.conda` archive.
-fn conda_licenses(
-    archive: &Path,
-) -> Result<(Option<AboutJson>, Vec<(String, String)>), InstallerError> {
+/// The license files of a package: (path in the archive, text), sorted by path.
+type LicenseFiles = Vec<(String, String)>;
+
+/// `info/about.json` and the `info/licenses/*` files of a `.conda` archive.
+fn conda_licenses(archive: &Path) -> Result<(Option<AboutJson>, LicenseFiles), InstallerError> {
     let bad = |reason: String| InstallerError::Archive {
         path: archive.to_path_buf(),
         reason,
@@ -158,9 +159,8 @@ fn conda_licenses(
             .map_err(|e| bad(format!("{path}: {e}")))?;
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if is_about {
-            about = Some(
-                AboutJson::from_str(&body).map_err(|e| bad(format!("info/about.json: {e}")))?,
-            );
+            about =
+                Some(AboutJson::from_str(&body).map_err(|e| bad(format!("info/about.json: {e}")))?);
         } else {
             files.push((path, body));
         }

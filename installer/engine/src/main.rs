@@ -105,8 +105,7 @@ fn run(payload_dir: &Path, prefix: &Path, update: bool) -> Result<String, String
 /// Reads `records.json`, points every record at its archive in `pkgs/` and checks the archive's sha256.
 fn read_payload(dir: &Path) -> Result<Payload, String> {
     let path = dir.join("records.json");
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = fs_err::read_to_string(&path).map_err(|e| e.to_string())?;
     let value: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let field = |name: &str| {
@@ -130,9 +129,8 @@ fn read_payload(dir: &Path) -> Result<Payload, String> {
         let archive = std::path::absolute(dir.join("pkgs").join(record.identifier.to_string()))
             .map_err(|e| format!("{}: {e}", record.identifier))?;
         if let Some(expected) = record.package_record.sha256 {
-            let actual =
-                rattler_digest::compute_file_digest::<rattler_digest::Sha256>(&archive)
-                    .map_err(|e| format!("cannot read {}: {e}", archive.display()))?;
+            let actual = rattler_digest::compute_file_digest::<rattler_digest::Sha256>(&archive)
+                .map_err(|e| format!("cannot read {}: {e}", archive.display()))?;
             if actual != expected {
                 return Err(format!(
                     "{} has sha256 {}, its record says {}",
