@@ -168,3 +168,62 @@ fn conda_licenses(archive: &Path) -> Result<(Option<AboutJson>, LicenseFiles), I
     files.sort();
     Ok((about, files))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(dir: &Path) -> PayloadPackage {
+        let archive = dir.join("a-1.0-h0_0.conda");
+        fs_err::write(&archive, b"not really a package").unwrap();
+        let record: RepoDataRecord = serde_json::from_value(serde_json::json!({
+            "name": "a", "version": "1.0", "build": "h0_0", "build_number": 0, "subdir": "linux-64",
+            "depends": [], "fn": "a-1.0-h0_0.conda", "url": format!("file://{}", archive.display()),
+            "channel": "file:///c/",
+        }))
+        .unwrap();
+        PayloadPackage { record, archive }
+    }
+
+    #[test]
+    fn the_payload_is_deterministic_and_ordered() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = dir.path().join("engine-bin");
+        fs_err::write(&engine, b"\x7fELF engine").unwrap();
+        let packages = vec![package(dir.path())];
+        let specs =
+            vec![MatchSpec::from_str("a", rattler_conda_types::ParseStrictness::Strict).unwrap()];
+        let json = records_json(Subdir::Linux64, &specs, &packages).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(value["platform"], "linux-64");
+        assert_eq!(value["specs"][0], "a");
+        assert_eq!(value["records"][0]["fn"], "a-1.0-h0_0.conda");
+        let mut first = Vec::new();
+        write(&mut first, &engine, &json, &packages).unwrap();
+        let mut second = Vec::new();
+        write(&mut second, &engine, &json, &packages).unwrap();
+        assert_eq!(first, second);
+        let mut archive = tar::Archive::new(first.as_slice());
+        let entries: Vec<(String, u32, u64)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let path = e.path().unwrap().to_string_lossy().into_owned();
+                (
+                    path,
+                    e.header().mode().unwrap(),
+                    e.header().mtime().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("engine".to_string(), 0o755, 0),
+                ("records.json".to_string(), 0o644, 0),
+                ("pkgs/a-1.0-h0_0.conda".to_string(), 0o644, 0),
+            ]
+        );
+    }
+}
