@@ -152,7 +152,8 @@ pub fn rust_triple(platform: Subdir) -> Option<&'static str> {
 /// engine for `platform`.
 pub fn engine_var(platform: Subdir) -> String {
     format!(
-        "ARCHI_INSTALLER_ENGINE_{}",
+        "{}{}",
+        crate::env_vars::ARCHI_INSTALLER_ENGINE_PREFIX,
         platform.as_str().to_uppercase().replace('-', "_")
     )
 }
