@@ -9,3 +9,6 @@ pub const ARCHI_LOG: &str = "ARCHI_LOG";
 /// The number of jobserver tokens and the `CPU_COUNT` of every build script (default: the machine's cores), as
 /// conda-build reads it.
 pub const CPU_COUNT: &str = "CPU_COUNT";
+/// `ARCHI_INSTALLER_ENGINE_<SUBDIR>` (`ARCHI_INSTALLER_ENGINE_LINUX_AARCH64`): a prebuilt installer engine for that
+/// platform, used by `archi installer` instead of building `installer/engine` with cargo.
+pub const ARCHI_INSTALLER_ENGINE_PREFIX: &str = "ARCHI_INSTALLER_ENGINE_";

@@ -21,6 +21,7 @@ pub mod env_vars;
 pub mod fsutil;
 pub mod graph;
 pub mod import;
+pub mod installer;
 pub mod jobserver;
 pub mod lint;
 pub mod package;

@@ -7,6 +7,7 @@ mod import;
 mod index;
 mod key;
 mod lint;
+mod installer;
 mod render;
 mod rerender;
 mod settings;
@@ -67,6 +68,9 @@ pub enum Command {
     Key(key::Command),
     /// Turn conda-forge recipes (meta.yaml or v1 recipe.yaml) into archi recipe directories.
     Import(import::Args),
+    /// Write one self-contained shell installer (Miniforge-style: -b, -p PREFIX, -u) of the solved environment
+    /// of NAMEs for a target platform.
+    Installer(installer::Args),
     /// Check packages (a .conda file or every package of a channel) against their provenance statements.
     Verify(verify::Args),
     /// Write the workspace's CI workflow (`.github/workflows/archi.yml`) from its build graph: one job per build,
@@ -130,6 +134,7 @@ pub fn run(cli: Cli) -> miette::Result<()> {
         Command::Lint(args) => lint::run(args, &global),
         Command::Import(args) => import::run(args),
         Command::Upload(args) => upload::run(args),
+        Command::Installer(args) => installer::run(args, &global),
     }
 }
 
