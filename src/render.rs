@@ -272,12 +272,14 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
             let text = r.render(t)?;
             match text.parse::<Subdir>() {
                 Ok(subdir) if subdir != Subdir::NoArch => Some(subdir),
-                _ => return Err(r.invalid(
-                    t,
-                    format!(
+                _ => {
+                    return Err(r.invalid(
+                        t,
+                        format!(
                         "cross_target must be a conda subdir such as `linux-aarch64`, not `{text}`"
                     ),
-                )),
+                    ))
+                }
             }
         }
     };
