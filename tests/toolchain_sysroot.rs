@@ -10,8 +10,8 @@
 mod chain_support;
 mod common;
 
-use chain_support::{build, states};
-use common::{archi, check_channel, installed, ok};
+use chain_support::{build, check_channel, installed, states};
+use common::{archi, ok};
 
 #[test]
 fn sysroot_packages_build_and_link_an_aarch64_program_that_runs_under_qemu() {
