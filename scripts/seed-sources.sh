@@ -11,7 +11,9 @@
 # 2. Ask apt which *.orig.tar.* files each source package has (name and sha256), and fetch the missing ones with
 #    `apt-get source --download-only` into $ARCHI_DOWNLOADS (default ~/.cache/archi/downloads). Files already
 #    there with the right sha256 are not fetched again.
-# 3. `archi source add` every orig tarball and the sources kept in tests/data/sources/ (conda 23.9.0, which no
+#    Debian's binary cross packages the sysroot recipe unpacks (DEBS: glibc and kernel headers for aarch64) are
+#    fetched with `apt-get download` (apt checks them against the archive's SHA256).
+# 3. `archi source add` every orig tarball, every .deb and the sources kept in tests/data/sources/ (conda 23.9.0, which no
 #    registry serves); the store comes from ARCHI_STORE, as archi reads it.
 #    --download-only stops after step 2.
 #
@@ -21,7 +23,9 @@ set -euo pipefail
 
 # The chain's C libraries and python (recipes/), then the toolchain workspace's sources (toolchain/recipes/).
 PACKAGES=(bzip2 xz-utils zlib libffi ncurses readline openssl sqlite3 expat util-linux libxcrypt libzstd libyaml python3.11
-    make-dfsg m4 gmp mpfr4 mpclib3 isl binutils)
+    make-dfsg m4 gmp mpfr4 mpclib3 isl binutils gcc-12)
+# Binary packages (not sources): the aarch64 glibc and kernel headers of toolchain/recipes/sysroot.
+DEBS=(libc6-arm64-cross libc6-dev-arm64-cross linux-libc-dev-arm64-cross)
 DOWNLOADS="${ARCHI_DOWNLOADS:-$HOME/.cache/archi/downloads}"
 ARCHI_BIN="${ARCHI:-archi}"
 APT_DIR=/etc/apt
@@ -233,6 +237,27 @@ if ((${#missing[@]} > 0)); then
     die "${#missing[@]} orig tarball(s) missing in $DOWNLOADS"
 fi
 log "all ${#files[@]} orig tarballs present in $DOWNLOADS"
+
+# Prints the file name apt gives binary package $1's candidate version (name_version_arch.deb, epoch left out).
+deb_file() {
+    apt-cache show --no-all-versions "$1" 2> /dev/null | awk '/^Filename:/ { n = split($2, p, "/"); print p[n]; exit }'
+}
+for pkg in "${DEBS[@]}"; do
+    file=$(deb_file "$pkg")
+    if [[ -z "$file" ]]; then
+        apt_update
+        file=$(deb_file "$pkg")
+    fi
+    [[ -n "$file" ]] || die "apt knows no binary package '$pkg' (apt-cache show $pkg)"
+    if [[ -f "$DOWNLOADS/$file" ]]; then
+        log "$pkg: $file already present"
+    else
+        log "$pkg: apt-get download"
+        (cd "$DOWNLOADS" && apt-get download -q "$pkg") || die "apt-get download $pkg failed"
+        [[ -f "$DOWNLOADS/$file" ]] || die "apt-get download $pkg did not write $file"
+    fi
+    files+=("$DOWNLOADS/$file")
+done
 
 if [[ $add_to_archi == 0 ]]; then
     printf '%s\n' "${files[@]}"

@@ -82,6 +82,11 @@ pub struct RenderedRecipe {
     /// key's JSON when empty, so that recipes without them keep their keys.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub entry_points: Vec<String>,
+    /// `[build] cross_target`: the platform whose ELF files the packages may hold besides their own (a cross
+    /// compiler's target libraries, a sysroot). Left out of the key's JSON when unset, so that other recipes keep
+    /// their keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_target: Option<Subdir>,
     /// Whether the recipe is skipped on this platform.
     pub skip: bool,
     /// Extra script variables.
@@ -261,6 +266,23 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         },
     };
     let skip = r.skip_value(raw.build.skip.as_ref(), "skip")?;
+    let cross_target = match &raw.build.cross_target {
+        None => None,
+        Some(t) => {
+            let text = r.render(t)?;
+            match text.parse::<Subdir>() {
+                Ok(subdir) if subdir != Subdir::NoArch => Some(subdir),
+                _ => {
+                    return Err(r.invalid(
+                        t,
+                        format!(
+                        "cross_target must be a conda subdir such as `linux-aarch64`, not `{text}`"
+                    ),
+                    ))
+                }
+            }
+        }
+    };
 
     let sources = raw
         .source
@@ -305,6 +327,7 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         build_string,
         noarch,
         entry_points,
+        cross_target,
         skip,
         script_env,
         requirements,

@@ -771,7 +771,12 @@ fn package_output(
             name: rendered.name.clone(),
         });
     }
-    package::check_elf_machines(&work.host_prefix, &files, plan.subdir())?;
+    package::check_elf_machines(
+        &work.host_prefix,
+        &files,
+        plan.subdir(),
+        rendered.cross_target,
+    )?;
     let seen = work.seen_str(&work.host_prefix);
     package::relocate_as(&work.host_prefix, &seen, &files)?;
     let license_files = outputs::license_files(plan, output, work)?;

@@ -285,7 +285,8 @@ pub struct RelocationReport {
 
 /// Checks that every ELF file among `files` (relative to `prefix`, symlinks not followed) is for `subdir`'s machine,
 /// and that a noarch package has none: a cross build that leaves a build-machine object in the package fails here,
-/// not on the user's machine.
+/// not on the user's machine. `cross_target` (a recipe's `[build] cross_target`) names a second platform whose
+/// ELF files are allowed too: a cross compiler's target libraries, a sysroot.
 ///
 /// # Errors
 /// [`PackageError::ForeignElf`] naming the first such file.
@@ -293,8 +294,10 @@ pub fn check_elf_machines(
     prefix: &Path,
     files: &[PathBuf],
     subdir: Subdir,
+    cross_target: Option<Subdir>,
 ) -> Result<(), PackageError> {
     let expected = crate::platform::elf_machine(subdir);
+    let also = cross_target.and_then(crate::platform::elf_machine);
     for file in files {
         let path = prefix.join(file);
         if !fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
@@ -303,7 +306,7 @@ pub fn check_elf_machines(
         let Some(found) = elf_machine_of(&path) else {
             continue;
         };
-        if Some(found) != expected {
+        if Some(found) != expected && Some(found) != also {
             return Err(PackageError::ForeignElf {
                 file: file.clone(),
                 found,

@@ -220,6 +220,25 @@ fn unused_optional_fields_leave_the_key_json_alone() {
     let json = serde_json::to_value(&rendered).unwrap();
     assert!(json.get("build_string").is_none(), "{json}");
     assert!(json["test"].get("imports").is_none(), "{json}");
+    assert!(json.get("cross_target").is_none(), "{json}");
+}
+
+#[test]
+fn cross_target_is_a_conda_subdir() {
+    let with = |value: &str| {
+        let text = RECIPE.replace("[build]\n", &format!("[build]\ncross_target = {value:?}\n"));
+        render_for(&text, Subdir::Linux64, &BTreeMap::new())
+    };
+    let ok =
+        with("{{ 'linux-aarch64' if target_platform == 'linux-64' else 'linux-64' }}").unwrap();
+    assert_eq!(ok.cross_target, Some(Subdir::LinuxAarch64));
+    for bad in ["linux-arm64", "noarch", ""] {
+        let err = with(bad).unwrap_err().to_string();
+        assert!(
+            err.contains("cross_target must be a conda subdir"),
+            "{bad}: {err}"
+        );
+    }
 }
 
 #[test]

@@ -165,6 +165,25 @@ pub fn compute_key(inputs: &serde_json::Value) -> StoreKey {
     )
 }
 
+/// The key `inputs` (a manifest's) stand for, compared with the manifest's `key`: their hash, or for a package of a
+/// multi-output build (inputs naming its `output` beside the build's) the build's key (inputs without `output`)
+/// when `key` is it (the first package), else [`output_key`] of it.
+fn inputs_key(inputs: &serde_json::Value, key: &StoreKey) -> StoreKey {
+    let Some(output) = inputs.get("output").and_then(|o| o.as_str()) else {
+        return compute_key(inputs);
+    };
+    let mut build_inputs = inputs.clone();
+    if let Some(map) = build_inputs.as_object_mut() {
+        map.remove("output");
+    }
+    let build = compute_key(&build_inputs);
+    if &build == key {
+        build
+    } else {
+        output_key(&build, output)
+    }
+}
+
 /// The store key of the package `output` of a multi-output build whose key is `build` (every package but the
 /// first): blake3 of the canonical `{"build": <build key>, "output": <name>}`.
 pub fn output_key(build: &StoreKey, output: &str) -> StoreKey {
@@ -704,7 +723,7 @@ fn verify_entry(dir: &Path, problems: &mut Vec<VerifyProblem>) {
             key: manifest.key.clone(),
         });
     }
-    let computed = compute_key(&manifest.inputs);
+    let computed = inputs_key(&manifest.inputs, &manifest.key);
     if computed != manifest.key {
         problems.push(VerifyProblem::InputsMismatch {
             path: manifest_path,

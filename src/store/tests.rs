@@ -280,3 +280,45 @@ fn assert_no_leftovers_and_verified(store: &Store) {
     assert_eq!(leftovers, 0, "entries left in .tmp");
     assert!(store.verify().unwrap().is_empty());
 }
+
+/// The packages of a multi-output build are stored as the build stores them (`build::run`): each manifest's inputs
+/// are the build's plus `output`; the first under the build's key, the others under `output_key`. verify accepts
+/// both and still refuses an edited one.
+#[test]
+fn verify_accepts_the_packages_of_a_multi_output_build() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::open(tmp.path()).unwrap();
+    let build_inputs = json!({"recipe": "gcc"});
+    let build_key = compute_key(&build_inputs);
+    let with_output = |name: &str| {
+        let mut inputs = build_inputs.clone();
+        inputs["output"] = json!(name);
+        inputs
+    };
+    let second = store
+        .insert(
+            &output_key(&build_key, "gxx_impl"),
+            &artifact(tmp.path(), "gxx.conda", b"gxx"),
+            new_entry(&with_output("gxx_impl")),
+        )
+        .unwrap();
+    store
+        .insert(
+            &build_key,
+            &artifact(tmp.path(), "gcc.conda", b"gcc"),
+            new_entry(&with_output("gcc_impl")),
+        )
+        .unwrap();
+    assert!(store.verify().unwrap().is_empty());
+
+    let manifest = second.dir.join("manifest.json");
+    let text = fs_err::read_to_string(&manifest)
+        .unwrap()
+        .replace("\"gcc\"", "\"clang\"");
+    fs_err::write(&manifest, text).unwrap();
+    let problems = store.verify().unwrap();
+    assert!(
+        matches!(problems.as_slice(), [VerifyProblem::InputsMismatch { .. }]),
+        "{problems:#?}"
+    );
+}
