@@ -40,6 +40,6 @@ pub mod source;
 pub mod store;
 pub mod substitute;
 pub mod toolchain;
-pub mod workflow;
 pub mod upload;
+pub mod workflow;
 pub mod workspace;
