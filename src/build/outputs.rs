@@ -1,7 +1,7 @@
 //! The packages of one build: each output's files chosen from what the build installed (all of them for a
 //! single-output recipe; `files` globs and the files of its own script for `[[outputs]]`), then relocated and
 //! written as a `.conda` with its own `info/` (index.json, run_exports, about, tests), as conda-build 3 packages
-//! the outputs of one build.
+//! the outputs of one build; then each output's tests run in a fresh environment.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +12,7 @@ use serde_json::json;
 use crate::context::Context;
 use crate::package::{self, DependsInput, PackageMetadata};
 use crate::plan::{OutputKey, Plan, SOURCE_DATE_EPOCH};
+use crate::{emulate, pkgtest, prefix};
 
 use super::{io_err, BuildError, WorkDir, Workshop};
 
@@ -227,4 +228,120 @@ pub(super) fn metadata(
         },
     ));
     meta
+}
+
+/// Relocate `files` (relative to `$PREFIX`) and write `output`'s `.conda` into the work directory's `out/`.
+pub(super) fn package_output(
+    ctx: &Context,
+    shop: &Workshop,
+    plan: &Plan,
+    output: &OutputKey,
+    work: &WorkDir,
+    files: Vec<PathBuf>,
+) -> Result<PathBuf, BuildError> {
+    let rendered = &plan.rendered;
+    let py_ver = crate::plan::script_env::python_minor(&plan.host_records);
+    let layout = if rendered.noarch.is_python() {
+        package::python::Layout::NoarchPython
+    } else {
+        package::python::Layout::InPlace
+    };
+    let files = package::python::postprocess(
+        &work.host_prefix,
+        files,
+        &package::python::PythonPackage {
+            layout,
+            entry_points: &rendered.entry_points,
+            py_ver: py_ver.as_deref(),
+            build_prefix: &work.seen(&work.build_prefix),
+            prefix_seen: Some(&work.seen_str(&work.host_prefix)),
+        },
+    )?;
+    // A recipe without sources may be a metapackage (python_abi: no files, only metadata); one with sources that
+    // installs nothing has a broken script. An output with globs or a script must take files; one with neither is
+    // a metapackage.
+    let selects = !output.output.files.is_empty() || output.output.script.is_some();
+    if files.is_empty() && rendered.is_multi_output() && selects {
+        return Err(BuildError::EmptyOutput {
+            name: rendered.name.clone(),
+            output: output.output.name.clone(),
+        });
+    }
+    if files.is_empty() && !rendered.sources.is_empty() && !rendered.is_multi_output() {
+        return Err(BuildError::NoFiles {
+            name: rendered.name.clone(),
+        });
+    }
+    package::check_elf_machines(
+        &work.host_prefix,
+        &files,
+        plan.subdir(),
+        &rendered.cross_target,
+    )?;
+    let seen = work.seen_str(&work.host_prefix);
+    package::relocate_as(&work.host_prefix, &seen, &files)?;
+    let license_files = license_files(plan, output, work)?;
+    let mut meta = metadata(ctx, shop, plan, output, work, &files);
+    meta.license_files = license_files;
+    Ok(package::write_conda_as(
+        &work.host_prefix,
+        &seen,
+        &files,
+        &meta,
+        &work.out,
+    )?)
+}
+
+/// Run `output`'s tests on `artifact` in a fresh environment, the build's other packages (`siblings`) beside it
+/// in the test channel.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn test_output(
+    ctx: &Context,
+    shop: &Workshop,
+    plan: &Plan,
+    output: &OutputKey,
+    artifact: &Path,
+    siblings: &[PathBuf],
+    work_dir: &Path,
+    log: &Path,
+) -> Result<(), BuildError> {
+    fs_err::create_dir_all(work_dir).map_err(io_err("creating the test directory", work_dir))?;
+    let name = &output.output.name;
+    let section = ctx.workspace.platform(plan.target_platform);
+    let glibc = ctx.glibc_for(plan.target_platform);
+    let mut channels = vec![
+        prefix::ChannelSource::from_dir(&ctx.output_channel).map_err(|source| {
+            BuildError::Prefix {
+                name: name.clone(),
+                stage: "test",
+                source,
+            }
+        })?,
+    ];
+    channels.extend(ctx.channels.iter().cloned());
+    pkgtest::run(&pkgtest::TestRequest {
+        artifact,
+        siblings,
+        name,
+        version: &output.output.version,
+        build_string: &plan.build_string,
+        subdir: plan.subdir(),
+        platform: plan.target_platform,
+        build_platform: plan.build_platform,
+        test: &output.output.test,
+        recipe_dir: &plan.recipe_dir,
+        toolchain: &plan.test_toolchain,
+        channels: &channels,
+        glibc: glibc.as_ref(),
+        emulator: emulate::EmulatorSpec {
+            program: section.and_then(|p| p.emulator.as_deref()),
+            apt: section.and_then(|p| p.emulator_apt.as_deref()),
+            sysroot: section.and_then(|p| p.sysroot.as_deref()),
+        },
+        machine_path: &ctx.machine_path,
+        package_cache: &shop.package_cache,
+        work_dir,
+        log,
+    })?;
+    Ok(())
 }
