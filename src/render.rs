@@ -82,11 +82,11 @@ pub struct RenderedRecipe {
     /// key's JSON when empty, so that recipes without them keep their keys.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub entry_points: Vec<String>,
-    /// `[build] cross_target`: the platform whose ELF files the packages may hold besides their own (a cross
-    /// compiler's target libraries, a sysroot). Left out of the key's JSON when unset, so that other recipes keep
+    /// `[build] cross_target`: the platforms whose ELF files the packages may hold besides their own (a cross
+    /// compiler's target libraries, sysroots). Left out of the key's JSON when empty, so that other recipes keep
     /// their keys.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cross_target: Option<Subdir>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cross_target: Vec<Subdir>,
     /// Whether the recipe is skipped on this platform.
     pub skip: bool,
     /// Extra script variables.
@@ -266,23 +266,24 @@ pub fn render(recipe: &LoadedRecipe, opts: &RenderOptions) -> Result<RenderedRec
         },
     };
     let skip = r.skip_value(raw.build.skip.as_ref(), "skip")?;
-    let cross_target = match &raw.build.cross_target {
-        None => None,
-        Some(t) => {
-            let text = r.render(t)?;
+    let mut cross_target = Vec::new();
+    if let Some(t) = &raw.build.cross_target {
+        for one in t.get_ref().as_slice() {
+            let text = r.render_text(one, Span::from(t.span()))?;
             match text.parse::<Subdir>() {
-                Ok(subdir) if subdir != Subdir::NoArch => Some(subdir),
+                Ok(subdir) if subdir != Subdir::NoArch => cross_target.push(subdir),
                 _ => {
-                    return Err(r.invalid(
-                        t,
+                    return Err(r.recipe.file.invalid(
+                        Span::from(t.span()),
                         format!(
                         "cross_target must be a conda subdir such as `linux-aarch64`, not `{text}`"
                     ),
+                        None,
                     ))
                 }
             }
         }
-    };
+    }
 
     let sources = raw
         .source

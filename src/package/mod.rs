@@ -285,8 +285,8 @@ pub struct RelocationReport {
 
 /// Checks that every ELF file among `files` (relative to `prefix`, symlinks not followed) is for `subdir`'s machine,
 /// and that a noarch package has none: a cross build that leaves a build-machine object in the package fails here,
-/// not on the user's machine. `cross_target` (a recipe's `[build] cross_target`) names a second platform whose
-/// ELF files are allowed too: a cross compiler's target libraries, a sysroot.
+/// not on the user's machine. `cross_targets` (a recipe's `[build] cross_target`) names further platforms whose
+/// ELF files are allowed too: a cross compiler's target libraries, sysroots.
 ///
 /// # Errors
 /// [`PackageError::ForeignElf`] naming the first such file.
@@ -294,10 +294,13 @@ pub fn check_elf_machines(
     prefix: &Path,
     files: &[PathBuf],
     subdir: Subdir,
-    cross_target: Option<Subdir>,
+    cross_targets: &[Subdir],
 ) -> Result<(), PackageError> {
     let expected = crate::platform::elf_machine(subdir);
-    let also = cross_target.and_then(crate::platform::elf_machine);
+    let also: Vec<_> = cross_targets
+        .iter()
+        .filter_map(|t| crate::platform::elf_machine(*t))
+        .collect();
     for file in files {
         let path = prefix.join(file);
         if !fs_err::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
@@ -306,7 +309,7 @@ pub fn check_elf_machines(
         let Some(found) = elf_machine_of(&path) else {
             continue;
         };
-        if Some(found) != expected && Some(found) != also {
+        if Some(found) != expected && !also.contains(&found) {
             return Err(PackageError::ForeignElf {
                 file: file.clone(),
                 found,

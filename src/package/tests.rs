@@ -588,23 +588,31 @@ fn elf_files_must_be_for_the_packages_machine() {
     fs_err::write(prefix.join("lib/x.so"), header(62)).unwrap();
     fs_err::write(prefix.join("lib/t.txt"), "text").unwrap();
     let a = [PathBuf::from("lib/a.so"), PathBuf::from("lib/t.txt")];
-    check_elf_machines(prefix, &a, Subdir::LinuxAarch64, None).unwrap();
+    check_elf_machines(prefix, &a, Subdir::LinuxAarch64, &[]).unwrap();
     let mixed = [PathBuf::from("lib/a.so"), PathBuf::from("lib/x.so")];
-    let err = check_elf_machines(prefix, &mixed, Subdir::LinuxAarch64, None).unwrap_err();
+    let err = check_elf_machines(prefix, &mixed, Subdir::LinuxAarch64, &[]).unwrap_err();
     assert!(
         matches!(&err, PackageError::ForeignElf { file, found: 62, expected: Some(183), .. } if file == Path::new("lib/x.so")),
         "{err}"
     );
-    let err = check_elf_machines(prefix, &a, Subdir::NoArch, None).unwrap_err();
+    let err = check_elf_machines(prefix, &a, Subdir::NoArch, &[]).unwrap_err();
     assert!(err.to_string().contains("no ELF files at all"), "{err}");
     // A cross toolchain for linux-aarch64 built for linux-64 holds both machines' files; a sysroot (noarch) the
     // target's alone.
-    check_elf_machines(prefix, &mixed, Subdir::Linux64, Some(Subdir::LinuxAarch64)).unwrap();
-    check_elf_machines(prefix, &a, Subdir::NoArch, Some(Subdir::LinuxAarch64)).unwrap();
+    check_elf_machines(prefix, &mixed, Subdir::Linux64, &[Subdir::LinuxAarch64]).unwrap();
+    check_elf_machines(prefix, &a, Subdir::NoArch, &[Subdir::LinuxAarch64]).unwrap();
     let err =
-        check_elf_machines(prefix, &mixed, Subdir::NoArch, Some(Subdir::LinuxAarch64)).unwrap_err();
+        check_elf_machines(prefix, &mixed, Subdir::NoArch, &[Subdir::LinuxAarch64]).unwrap_err();
     assert!(
         matches!(&err, PackageError::ForeignElf { found: 62, .. }),
         "{err}"
     );
+    // One recipe making the sysroots of both platforms.
+    check_elf_machines(
+        prefix,
+        &mixed,
+        Subdir::NoArch,
+        &[Subdir::Linux64, Subdir::LinuxAarch64],
+    )
+    .unwrap();
 }

@@ -194,11 +194,11 @@ pub struct BuildSection {
     /// `machine`: build with the build machine's toolchain even where pins.toml says `toolchain_from = "archi"`
     /// (the toolchain's own recipes, which cannot need themselves). `archi` or absent: as pins.toml says.
     pub toolchain_from: Option<crate::workspace::ToolchainFrom>,
-    /// A conda subdir (`linux-aarch64`): the packages are a cross toolchain or a sysroot for that platform, so
-    /// their ELF files may be for its machine as well as for the package's own (none for noarch). Absent: every ELF
-    /// file must be for the package's machine.
-    #[schemars(with = "Option<String>")]
-    pub cross_target: Option<Template>,
+    /// A conda subdir (`linux-aarch64`), or a list of them: the packages are a cross toolchain or a sysroot for
+    /// those platforms, so their ELF files may be for those machines as well as for the package's own (none for
+    /// noarch). Absent: every ELF file must be for the package's machine.
+    #[schemars(with = "Option<OneOrMany<String>>")]
+    pub cross_target: Option<Spanned<OneOrMany<String>>>,
     /// Console scripts, `name = module:function` as in setuptools' `console_scripts`: listed in `info/link.json`
     /// for noarch python packages (the client writes them), written to `bin/` by archi otherwise.
     #[serde(default)]

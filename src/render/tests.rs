@@ -231,7 +231,16 @@ fn cross_target_is_a_conda_subdir() {
     };
     let ok =
         with("{{ 'linux-aarch64' if target_platform == 'linux-64' else 'linux-64' }}").unwrap();
-    assert_eq!(ok.cross_target, Some(Subdir::LinuxAarch64));
+    assert_eq!(ok.cross_target, vec![Subdir::LinuxAarch64]);
+    let both = RECIPE.replace(
+        "[build]\n",
+        "[build]\ncross_target = [\"linux-64\", \"linux-aarch64\"]\n",
+    );
+    let both = render_for(&both, Subdir::Linux64, &BTreeMap::new()).unwrap();
+    assert_eq!(
+        both.cross_target,
+        vec![Subdir::Linux64, Subdir::LinuxAarch64]
+    );
     for bad in ["linux-arm64", "noarch", ""] {
         let err = with(bad).unwrap_err().to_string();
         assert!(
