@@ -61,6 +61,11 @@ pub struct WorkspaceSection {
     /// entries are accepted (Nix's `trusted-public-keys`); entries signed otherwise are refused.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trusted_keys: Vec<String>,
+    /// Where the toolchain of every platform's builds comes from, overriding each `[platform.<subdir>]
+    /// toolchain_from` of the pins file: `archi` makes a stage-2 workspace (the chain rebuilt with archi's own
+    /// compilers, pins.toml's `archi_toolchain` tables) that shares its pins file with the stage-0 workspace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toolchain_from: Option<ToolchainFrom>,
 }
 
 impl Default for WorkspaceSection {
@@ -71,6 +76,7 @@ impl Default for WorkspaceSection {
             output: default_output(),
             channels: Vec::new(),
             trusted_keys: Vec::new(),
+            toolchain_from: None,
         }
     }
 }
@@ -325,15 +331,22 @@ impl Workspace {
     }
 
     /// The toolchain packages that replace machine programs for builds targeting `target`: its
-    /// `archi_toolchain` when `toolchain_from = "archi"`, else none.
+    /// `archi_toolchain` when `toolchain_from = "archi"` (archi.toml's `[workspace]` first, then the pins file's
+    /// `[platform.<target>]`), else none.
     pub fn packaged_toolchain_for(
         &self,
         target: rattler_conda_types::Subdir,
     ) -> BTreeMap<String, PackagedTool> {
-        match self.pins.platform.get(target.as_str()) {
-            Some(section) if section.toolchain_from == Some(ToolchainFrom::Archi) => {
-                section.archi_toolchain.clone()
-            }
+        let Some(section) = self.pins.platform.get(target.as_str()) else {
+            return BTreeMap::new();
+        };
+        match self
+            .file
+            .workspace
+            .toolchain_from
+            .or(section.toolchain_from)
+        {
+            Some(ToolchainFrom::Archi) => section.archi_toolchain.clone(),
             _ => BTreeMap::new(),
         }
     }
@@ -396,5 +409,36 @@ mod tests {
             Workspace::discover(dir.path()),
             Err(WorkspaceError::UnknownPlatform { .. })
         ));
+    }
+
+    #[test]
+    fn the_workspace_toolchain_from_overrides_the_pins_platforms() {
+        use rattler_conda_types::Subdir;
+        let pins = "[platform.linux-64]\ntoolchain_from = \"machine\"\n\
+                    [platform.linux-64.archi_toolchain.c]\npackage = \"gcc_linux-64\"\nprogram = \"x86_64-conda-linux-gnu-gcc\"\n\
+                    [platform.linux-aarch64.archi_toolchain.c]\npackage = \"gcc_linux-aarch64\"\nprogram = \"aarch64-conda-linux-gnu-gcc\"\n";
+        let load = |workspace: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            fs_err::write(dir.path().join(WORKSPACE_FILE), workspace).unwrap();
+            fs_err::write(dir.path().join("pins.toml"), pins).unwrap();
+            Workspace::discover(dir.path()).unwrap()
+        };
+        let stage0 = load("[workspace]\n");
+        assert!(stage0.packaged_toolchain_for(Subdir::Linux64).is_empty());
+        assert!(stage0
+            .packaged_toolchain_for(Subdir::LinuxAarch64)
+            .is_empty());
+        let stage2 = load("[workspace]\ntoolchain_from = \"archi\"\n");
+        assert_eq!(
+            stage2.packaged_toolchain_for(Subdir::Linux64)["c"].package,
+            "gcc_linux-64"
+        );
+        assert_eq!(
+            stage2.packaged_toolchain_for(Subdir::LinuxAarch64)["c"].program,
+            "aarch64-conda-linux-gnu-gcc"
+        );
+        assert!(stage2
+            .packaged_toolchain_for(Subdir::LinuxPpc64le)
+            .is_empty());
     }
 }
