@@ -11,7 +11,7 @@
 # 2. Ask apt which *.orig.tar.* files each source package has (name and sha256), and fetch the missing ones with
 #    `apt-get source --download-only` into $ARCHI_DOWNLOADS (default ~/.cache/archi/downloads). Files already
 #    there with the right sha256 are not fetched again.
-#    Debian's binary cross packages the sysroot recipe unpacks (DEBS: glibc and kernel headers for aarch64) are
+#    Debian's binary cross packages the sysroot recipe unpacks (DEBS: glibc and kernel headers for aarch64 and x86_64) are
 #    fetched with `apt-get download` (apt checks them against the archive's SHA256).
 # 3. `archi source add` every orig tarball, every .deb and the sources kept in tests/data/sources/ (conda 23.9.0, which no
 #    registry serves); the store comes from ARCHI_STORE, as archi reads it.
@@ -24,8 +24,8 @@ set -euo pipefail
 # The chain's C libraries and python (recipes/), then the toolchain workspace's sources (toolchain/recipes/).
 PACKAGES=(bzip2 xz-utils zlib libffi ncurses readline openssl sqlite3 expat util-linux libxcrypt libzstd libyaml python3.11
     make-dfsg m4 gmp mpfr4 mpclib3 isl binutils gcc-12)
-# Binary packages (not sources): the aarch64 glibc and kernel headers of toolchain/recipes/sysroot.
-DEBS=(libc6-arm64-cross libc6-dev-arm64-cross linux-libc-dev-arm64-cross)
+# Binary packages (not sources): the aarch64 and x86_64 glibc and kernel headers of toolchain/recipes/sysroot.
+DEBS=(libc6-arm64-cross libc6-dev-arm64-cross linux-libc-dev-arm64-cross libc6-amd64-cross libc6-dev-amd64-cross linux-libc-dev-amd64-cross)
 DOWNLOADS="${ARCHI_DOWNLOADS:-$HOME/.cache/archi/downloads}"
 ARCHI_BIN="${ARCHI:-archi}"
 APT_DIR=/etc/apt

@@ -1,11 +1,12 @@
-//! The toolchain workspace's sysroot (`toolchain/recipes/sysroot`, issue 13): glibc 2.36 and Linux 6.1's headers
-//! for linux-aarch64 from Debian's cross packages, built into `sysroot_linux-aarch64` and
-//! `kernel-headers_linux-aarch64` (noarch, holding aarch64 ELF files through `[build] cross_target`), the
-//! packages' own tests run (libc.so.6 under qemu prints its version), then installed by py-rattler and used as the
-//! only C library of a link: the machine's aarch64 compiler proper compiles against the sysroot's headers alone,
-//! the link takes its start files and libc through its linker script (whose paths ld resolves inside the sysroot),
-//! and the program runs under qemu with the sysroot as its root. The gcc recipe (an hour on 2 cores) is built by
-//! the command README.md gives, not here.
+//! The toolchain workspace's sysroots (`toolchain/recipes/sysroot`, issue 13): glibc 2.36 and Linux 6.1's headers
+//! for linux-64 and linux-aarch64 from Debian's cross packages, built in one run into `sysroot_<subdir>` and
+//! `kernel-headers_<subdir>` (noarch, holding x86_64 and aarch64 ELF files through `[build] cross_target`, each
+//! package only its own target's), the packages' own tests run (each libc.so.6 prints its version, aarch64's under
+//! qemu), then installed by py-rattler and used as the only C library of a link: the machine's compiler proper
+//! for each target compiles against the sysroot's headers alone, the link takes its start files and libc through
+//! its linker script (whose paths ld resolves inside the sysroot), and the program runs (natively, or under qemu
+//! with the sysroot as its root). The gcc recipe (an hour on 2 cores) is built by the command README.md gives, not
+//! here.
 
 mod chain_support;
 mod common;
@@ -14,7 +15,7 @@ use chain_support::{build, check_channel, installed, states};
 use common::{archi, ok};
 
 #[test]
-fn sysroot_packages_build_and_link_an_aarch64_program_that_runs_under_qemu() {
+fn sysroot_packages_of_both_targets_build_and_link_programs_that_run() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("ws");
     fs_err::create_dir_all(&root).unwrap();
@@ -45,17 +46,28 @@ fn sysroot_packages_build_and_link_an_aarch64_program_that_runs_under_qemu() {
     names.sort();
     assert_eq!(
         names,
-        ["kernel-headers_linux-aarch64", "sysroot_linux-aarch64"]
+        [
+            "kernel-headers_linux-64",
+            "kernel-headers_linux-aarch64",
+            "sysroot_linux-64",
+            "sysroot_linux-aarch64"
+        ]
     );
     assert!(!channel.join("linux-64/repodata.json").exists());
 
-    // Every ELF file of the sysroot is AArch64 (the noarch package's cross_target), and there are some.
-    let mut elf = 0;
+    // Every ELF file of a sysroot is for its target (the noarch package's cross_target), and there are some.
+    let mut elf = std::collections::BTreeMap::new();
     for archive in fs_err::read_dir(channel.join("noarch")).unwrap() {
         let archive = archive.unwrap().path();
         if archive.extension().is_none_or(|e| e != "conda") {
             continue;
         }
+        let file_name = archive.file_name().unwrap().to_string_lossy().into_owned();
+        let machine = if file_name.contains("_linux-aarch64-") {
+            goblin::elf::header::EM_AARCH64
+        } else {
+            goblin::elf::header::EM_X86_64
+        };
         let dest = tempfile::tempdir().unwrap();
         rattler_package_streaming::fs::extract(&archive, dest.path()).unwrap();
         for entry in walkdir::WalkDir::new(dest.path())
@@ -68,53 +80,74 @@ fn sysroot_packages_build_and_link_an_aarch64_program_that_runs_under_qemu() {
                 let parsed = goblin::elf::Elf::parse(&bytes).unwrap();
                 assert_eq!(
                     parsed.header.e_machine,
-                    goblin::elf::header::EM_AARCH64,
-                    "{}",
+                    machine,
+                    "{file_name}: {}",
                     entry.path().display()
                 );
-                elf += 1;
+                *elf.entry(machine).or_insert(0) += 1;
             }
         }
     }
-    assert!(elf > 20, "{elf} ELF files");
+    assert!(
+        elf.len() == 2 && elf.values().all(|n| *n > 20),
+        "ELF files by machine: {elf:?}"
+    );
 
     let hello = tmp.path().join("hello.c");
     fs_err::write(&hello, HELLO_C).unwrap();
-    let s = "$PREFIX/aarch64-conda-linux-gnu/sysroot";
-    let cc = "aarch64-linux-gnu-gcc";
-    let commands = vec![
+    let report = check_channel(
+        &channel,
+        "linux-64",
+        &tmp.path().join("env"),
+        &["sysroot_linux-aarch64", "sysroot_linux-64"],
+        &[
+            link_commands(
+                &hello,
+                "aarch64",
+                "/lib/ld-linux-aarch64.so.1",
+                "qemu-aarch64 -L {s} ",
+            ),
+            link_commands(&hello, "x86_64", "/lib64/ld-linux-x86-64.so.2", ""),
+        ]
+        .concat(),
+        tmp.path(),
+    );
+    let names = installed(&report);
+    for target in ["linux-64", "linux-aarch64"] {
+        assert!(
+            names.contains(&format!("kernel-headers_{target}")),
+            "the sysroot's run requirement: {names:?}"
+        );
+    }
+
+    let second = build(&ws, &store, &["recipes/sysroot"]);
+    assert_eq!(states(&second, "cached"), ["sysroot noarch"], "{second:?}");
+    ok(archi(&store).args(["store", "verify"]));
+}
+
+/// Shell commands that compile and link `hello` for `machine` (`aarch64`, `x86_64`) with the machine's compiler
+/// proper and the sysroot package's headers, start files and C library alone (`loader`: the dynamic linker's path),
+/// and run it (`run`: a prefix such as `qemu-aarch64 -L {s} `, `{s}` standing for the sysroot).
+fn link_commands(hello: &std::path::Path, machine: &str, loader: &str, run: &str) -> Vec<String> {
+    let s = format!("$PREFIX/{machine}-conda-linux-gnu/sysroot");
+    let cc = format!("{machine}-linux-gnu-gcc");
+    let run = run.replace("{s}", &s);
+    vec![
         // The compiler's own headers (stddef.h, …) and the sysroot's, nothing of the machine's /usr.
         format!(
             "{cc} -nostdinc -isystem \"$({cc} -print-file-name=include)\" -isystem {s}/usr/include -c {} -o hello.o",
             hello.display()
         ),
         format!(
-            "{cc} -nostdlib -no-pie -Wl,--sysroot={s} -Wl,-dynamic-linker,/lib/ld-linux-aarch64.so.1 \
+            "{cc} -nostdlib -no-pie -Wl,--sysroot={s} -Wl,-dynamic-linker,{loader} \
              {s}/usr/lib64/crt1.o {s}/usr/lib64/crti.o hello.o -L=/usr/lib64 -lc \"$({cc} -print-libgcc-file-name)\" \
-             {s}/usr/lib64/crtn.o -o hello -Wl,--trace > trace.txt"
+             {s}/usr/lib64/crtn.o -o hello-{machine} -Wl,--trace > trace-{machine}.txt"
         ),
-        // libc.so's linker script led ld into the sysroot, not to the machine's /usr/aarch64-linux-gnu.
-        format!("grep -Fx \"{s}/lib64/libc.so.6\" trace.txt && grep -Fx \"{s}/usr/lib64/libc_nonshared.a\" trace.txt"),
-        "! grep -F /usr/aarch64-linux-gnu trace.txt".to_string(),
-        format!("qemu-aarch64 -L {s} ./hello linux | tee out.txt && grep -F 'glibc 2.36, kernel headers 6.1' out.txt"),
-    ];
-    let report = check_channel(
-        &channel,
-        "linux-64",
-        &tmp.path().join("env"),
-        &["sysroot_linux-aarch64"],
-        &commands,
-        tmp.path(),
-    );
-    let names = installed(&report);
-    assert!(
-        names.contains("kernel-headers_linux-aarch64"),
-        "the sysroot's run requirement: {names:?}"
-    );
-
-    let second = build(&ws, &store, &["recipes/sysroot"]);
-    assert_eq!(states(&second, "cached"), ["sysroot noarch"], "{second:?}");
-    ok(archi(&store).args(["store", "verify"]));
+        // libc.so's linker script led ld into the sysroot, not to the machine's libraries.
+        format!("grep -Fx \"{s}/lib64/libc.so.6\" trace-{machine}.txt && grep -Fx \"{s}/usr/lib64/libc_nonshared.a\" trace-{machine}.txt"),
+        format!("! grep -E '^/(usr/)?lib(64)?/.*/libc[._]' trace-{machine}.txt"),
+        format!("{run}./hello-{machine} linux | tee out.txt && grep -F 'glibc 2.36, kernel headers 6.1' out.txt"),
+    ]
 }
 
 /// Uses glibc (printf, gnu_get_libc_version) and a kernel header (LINUX_VERSION_CODE).
