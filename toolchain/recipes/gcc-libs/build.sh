@@ -1,6 +1,6 @@
 #!/bin/bash
-# Copies the shared runtime libraries the cross compiler built for aarch64 (gxx_impl_linux-aarch64 and
-# gcc_impl_linux-aarch64 in $BUILD_PREFIX, <triplet>/lib64, gcc's directory for aarch64's lp64 libraries) into
+# Copies the shared runtime libraries the compiler for the target built (gxx_impl_<subdir> and gcc_impl_<subdir>
+# for linux-64 in $BUILD_PREFIX, <triplet>/lib64, gcc's directory for the target's 64-bit libraries) into
 # $PREFIX/lib, with their version symlinks; the static archives, linker scripts and headers stay in the compiler
 # packages.
 set -euo pipefail

@@ -8,6 +8,14 @@
 #include <thread>
 #include <vector>
 
+#if defined(__aarch64__)
+#define MACHINE "aarch64"
+#elif defined(__x86_64__)
+#define MACHINE "x86_64"
+#else
+#error "hello.cpp: an unknown machine"
+#endif
+
 static int thrower(int x) {
     if (x > 2) throw std::runtime_error("too big: " + std::to_string(x));
     return x;
@@ -27,6 +35,6 @@ int main() {
     int from_thread = 0;
     std::thread t([&] { from_thread = lengths["apple"]; });
     t.join();
-    std::cout << "hello from aarch64 C++: " << words.front() << " " << from_thread << " " << caught << std::endl;
+    std::cout << "hello from " MACHINE " C++: " << words.front() << " " << from_thread << " " << caught << std::endl;
     return (words.front() == "apple" && from_thread == 5 && caught) ? 0 : 1;
 }

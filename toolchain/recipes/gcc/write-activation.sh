@@ -1,6 +1,6 @@
 #!/bin/bash
 # Writes the activation scripts of gcc_<subdir> ($1 = gcc) or gxx_<subdir> ($1 = gxx) for target triplet $2 and
-# target subdir $3, as conda-forge's ctng-compiler-activation does: on `conda activate` the compiler variables name
+# target subdir $3 (the machine that runs the compiler is $target_platform, the build's), as conda-forge's ctng-compiler-activation does: on `conda activate` the compiler variables name
 # the target's programs (bin/<triplet>-gcc, -g++, -cpp, gcc-ar, …) and carry conda-forge's flags for the target;
 # CONDA_BUILD_SYSROOT names the sysroot; a cross compiler also sets QEMU_LD_PREFIX and
 # CONDA_BUILD_CROSS_COMPILATION. The previous value of each variable is kept in CONDA_BACKUP_<VAR> (unset when
@@ -10,7 +10,14 @@ set -euo pipefail
 tool=$1
 triplet=$2
 subdir=$3
-build_triplet=x86_64-conda-linux-gnu
+case "$target_platform" in
+    linux-64) build_triplet=x86_64-conda-linux-gnu ;;
+    linux-aarch64) build_triplet=aarch64-conda-linux-gnu ;;
+    *)
+        echo "write-activation.sh: no triplet for $target_platform" >&2
+        exit 1
+        ;;
+esac
 
 case "$subdir" in
     linux-aarch64)
