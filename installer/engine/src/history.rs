@@ -22,13 +22,15 @@ use std::path::Path;
 
 use rattler_conda_types::{MatchSpec, PrefixRecord, RepoDataRecord};
 
-/// conda's `dist_str` of a record: `<channel>::<name>-<version>-<build>`, or without `<channel>::` when the
-/// record names no channel.
+/// conda's `dist_str` of a record: `<channel>::<name>-<version>-<build>` (the channel without a trailing `/`, as
+/// conda names a `file://` channel), or without `<channel>::` when the record names no channel.
 pub fn dist_str(record: &RepoDataRecord) -> String {
     let p = &record.package_record;
     let nvb = format!("{}-{}-{}", p.name.as_normalized(), p.version, p.build);
     match &record.channel {
-        Some(channel) if !channel.is_empty() => format!("{channel}::{nvb}"),
+        Some(channel) if !channel.trim_end_matches('/').is_empty() => {
+            format!("{}::{nvb}", channel.trim_end_matches('/'))
+        }
         _ => nvb,
     }
 }
