@@ -15,12 +15,23 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A child process killed when dropped.
-pub struct Server(pub Child);
+/// A server process in a process group of its own, the whole group killed when dropped (quetz's workers are
+/// children of the process started, and would outlive it).
+pub struct Server(Child);
+
+impl Server {
+    /// Spawns `cmd` as the leader of a new process group.
+    pub fn spawn(cmd: &mut Command) -> Self {
+        use std::os::unix::process::CommandExt;
+        Server(cmd.process_group(0).spawn().unwrap())
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let group = i32::try_from(self.0.id()).unwrap();
+        // SAFETY: kill(2) with a negative pid signals that process group, the one `spawn` made.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
         let _ = self.0.wait();
     }
 }
@@ -86,16 +97,14 @@ admins = ["dummy:alice", "dummy:bob", "dummy:carol", "dummy:dave"]
         .to_string();
     let port = free_port();
     let log = fs_err::File::create(dir.path().join("server.log")).unwrap();
-    let server = Server(
+    let server = Server::spawn(
         Command::new(quetz_bin())
             .arg("start")
             .arg(&deployment)
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
             .current_dir(dir.path())
             .stdout(log.try_clone().unwrap().into_parts().0)
-            .stderr(log.into_parts().0)
-            .spawn()
-            .unwrap(),
+            .stderr(log.into_parts().0),
     );
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::blocking::Client::new();

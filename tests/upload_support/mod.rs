@@ -113,7 +113,7 @@ pub struct Anaconda {
 pub fn start_anaconda(dir: &Path, fail_stage: u32) -> Anaconda {
     let port_file = dir.join("port");
     let log = dir.join("calls.jsonl");
-    let server = Server(
+    let server = Server::spawn(
         Command::new(common::python())
             .arg(common::repo().join("tests/clients/anaconda_server.py"))
             .arg("--port-file")
@@ -125,9 +125,7 @@ pub fn start_anaconda(dir: &Path, fail_stage: u32) -> Anaconda {
                 "t0ken-for-tests",
                 "--fail-stage",
                 &fail_stage.to_string(),
-            ])
-            .spawn()
-            .unwrap(),
+            ]),
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     while !port_file.is_file() {
@@ -180,13 +178,11 @@ pub fn start_s3(bucket: &str) -> S3 {
         bin.display()
     );
     let port = free_port();
-    let server = Server(
+    let server = Server::spawn(
         Command::new(bin)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
+            .stderr(std::process::Stdio::null()),
     );
     let endpoint = format!("http://127.0.0.1:{port}");
     let client = reqwest::blocking::Client::new();
