@@ -11,9 +11,14 @@
 //!    module, …), then `conda` alone (conda 23.9.0 runs, imports its dependencies, cryptography and pyOpenSSL
 //!    work, `conda create` installs xz from the channel offline), then requests and pip (noarch: one file each,
 //!    their entry points written by the client). Every ELF file for linux-aarch64 is AArch64.
-//! 5. A second build is all cached; one changed byte in zstd's script rebuilds exactly zstd and zstandard.
-//! 6. A recipe whose pip reaches for an index fails at once, saying so.
-//! 7. With ARCHI_CHAIN_CHECK=1 (too slow for CI: the chain is built a second time): `archi check --all` rebuilds
+//! 5. Shipping: `archi upload` sends the 13 C libraries of both platforms to a real quetz-server, py-rattler
+//!    installs zlib and xz from its channel URL for both, a second upload skips all 26; `archi installer conda`
+//!    for each platform, run with `-b -p` (linux-aarch64 under qemu): conda 23.9.0 runs from the prefix through its
+//!    entry point and lists it, every noarch `.py` has the `.pyc` the installer compiled, listed in `conda-meta`,
+//!    and no relocatable file holds its build prefix.
+//! 6. A second build is all cached; one changed byte in zstd's script rebuilds exactly zstd and zstandard.
+//! 7. A recipe whose pip reaches for an index fails at once, saying so.
+//! 8. With ARCHI_CHAIN_CHECK=1 (too slow for CI: the chain is built a second time): `archi check --all` rebuilds
 //!    every key of both platforms and gets the same bytes.
 
 mod chain_support;
@@ -223,6 +228,11 @@ fn the_chain_to_conda_for_both_platforms_builds_installs_and_rebuilds_from_the_s
         tmp.path(),
     );
     client_checks(&channel, "linux-aarch64", tmp.path(), emulated);
+
+    // Shipping: the C libraries of both platforms to a real quetz-server and back through py-rattler; conda's
+    // installers for both platforms, run, and conda working in what they installed.
+    ship::upload_to_quetz(&store, &channel, &C_LIBRARIES);
+    ship::conda_installers(&ws, &store, &channel, tmp.path());
 
     // Now everything is cached, with its key, and a second build runs nothing.
     let after = solve_all(&ws, &store);

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{ok, run};
-use rattler_conda_types::Subdir;
 
 fn seed(store: &Path) {
     let out = run(Command::new("bash")
@@ -137,16 +136,6 @@ fn installers_install_offline_and_refuse_bad_payloads_machines_and_prefixes() {
 
     // Under qemu-user: the script's POSIX tools are this machine's, the engine and xz are aarch64 binaries run
     // through binfmt_misc (as `archi build` runs aarch64 tests).
-    let emulation = archi::emulate::resolve(
-        Subdir::LinuxAarch64,
-        archi::emulate::EmulatorSpec {
-            program: Some("qemu-aarch64"),
-            apt: Some("qemu-user"),
-            sysroot: Some(Path::new("/usr/aarch64-linux-gnu")),
-        },
-        &std::env::var("PATH").unwrap(),
-    )
-    .expect("qemu-aarch64 and the aarch64 sysroot (scripts/install-deps.sh)");
     let prefix = root.path().join("aarch64 prefix");
     let command = format!(
         "ARCHI_INSTALLER_MACHINE=aarch64 sh '{}' -b -p '{}' && '{}/bin/xz' --version",
@@ -154,10 +143,7 @@ fn installers_install_offline_and_refuse_bad_payloads_machines_and_prefixes() {
         prefix.display(),
         prefix.display()
     );
-    let argv = emulation.wrap(&command);
-    let out = run(Command::new(&argv[0])
-        .args(&argv[1..])
-        .envs(emulation.env_vars()));
+    let out = common::run_emulated(&command);
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("xz (XZ Utils) 5."), "{stdout}");

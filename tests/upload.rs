@@ -84,7 +84,7 @@ fn quetz_receives_a_build_and_serves_it_to_py_rattler() {
     }
 
     // A second upload of the whole channel sends nothing.
-    let out = ok(quetz.upload(&quetz.key).arg(&built.channel));
+    let out = ok(quetz.upload(&built.store, &quetz.key).arg(&built.channel));
     assert_eq!(
         out.lines().filter(|l| l.starts_with("skipped ")).count(),
         4,
@@ -101,7 +101,7 @@ fn quetz_receives_a_build_and_serves_it_to_py_rattler() {
     let other = tempfile::tempdir().unwrap();
     let changed = changed_copy(&built.channel.join(&zlib), other.path());
     let new_sha = archi::source::sha256_file(&changed).unwrap();
-    let out = run(quetz.upload(&quetz.key).arg(&changed));
+    let out = run(quetz.upload(&built.store, &quetz.key).arg(&changed));
     assert!(!out.status.success());
     let stderr = flat(&out.stderr);
     for needle in [
@@ -116,7 +116,7 @@ fn quetz_receives_a_build_and_serves_it_to_py_rattler() {
 
     // A wrong API key: a clear error naming the server, nothing uploaded.
     let out = run(quetz
-        .upload("0123456789abcdef0123456789abcdef")
+        .upload(&built.store, "0123456789abcdef0123456789abcdef")
         .args(["--force"])
         .arg(&changed));
     assert!(!out.status.success());
@@ -131,7 +131,10 @@ fn quetz_receives_a_build_and_serves_it_to_py_rattler() {
     assert_eq!(quetz.listed(), want);
 
     // With --force and the right key the changed file replaces the old one.
-    let out = ok(quetz.upload(&quetz.key).arg("--force").arg(&changed));
+    let out = ok(quetz
+        .upload(&built.store, &quetz.key)
+        .arg("--force")
+        .arg(&changed));
     assert!(out.contains(&format!("uploaded {zlib}")), "{out}");
     let mut now = want.clone();
     now.insert(zlib.clone(), new_sha);

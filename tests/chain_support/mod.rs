@@ -1,12 +1,14 @@
 //! Helpers of `tests/chain.rs`: seeding, `archi solve` and `archi build` as JSON, and the real clients
 //! (`tests/clients/check_channel.py`: conda-package-handling and py-rattler) with the commands run in what they
-//! installed.
+//! installed; the shipping step ([`ship`]: quetz, conda's installers).
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::common::{self, archi, ok, run};
+
+pub mod ship;
 
 /// Both platforms, as every run here uses them.
 pub const BOTH: [&str; 4] = [

@@ -1,10 +1,12 @@
 //! Helpers shared by the integration targets: run the real `archi` binary with a private store, find the Python
-//! that has the real conda clients.
+//! that has the real conda clients and install with them, start a real quetz-server ([`quetz`]).
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+pub mod quetz;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -203,4 +205,58 @@ pub fn installed(report: &serde_json::Value) -> BTreeSet<String> {
         .iter()
         .map(|r| r["name"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// py-rattler installs `specs` for `platform` from the channel at `url`; the installed names and URLs.
+pub fn install_from(url: &str, platform: &str, specs: &[&str]) -> Vec<serde_json::Value> {
+    let prefix = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(python());
+    cmd.arg(repo().join("tests/clients/install_from.py"))
+        .args(["--channel", url, "--platform", platform, "--prefix"])
+        .arg(prefix.path());
+    for spec in specs {
+        cmd.args(["--spec", spec]);
+    }
+    let out = run(&mut cmd);
+    assert!(
+        out.status.success(),
+        "py-rattler could not install from {url}"
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The sorted names of [`install_from`]'s records.
+pub fn names(records: &[serde_json::Value]) -> Vec<String> {
+    let mut names: Vec<String> = records
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// archi's qemu-user emulation for linux-aarch64 (`emulate::resolve`: qemu-aarch64 through binfmt_misc, a private
+/// instance when the machine has no handler, with Debian's aarch64 sysroot), as `archi build` runs aarch64 tests.
+/// Panics when qemu-aarch64 or the sysroot are missing (scripts/install-deps.sh installs them).
+pub fn aarch64_emulation() -> archi::emulate::Emulation {
+    archi::emulate::resolve(
+        rattler_conda_types::Subdir::LinuxAarch64,
+        archi::emulate::EmulatorSpec {
+            program: Some("qemu-aarch64"),
+            apt: Some("qemu-user"),
+            sysroot: Some(Path::new("/usr/aarch64-linux-gnu")),
+        },
+        &std::env::var("PATH").unwrap(),
+    )
+    .expect("qemu-aarch64 and the aarch64 sysroot (scripts/install-deps.sh)")
+}
+
+/// The bash `command` run inside [`aarch64_emulation`] (its POSIX tools this machine's, aarch64 programs run
+/// under qemu); its output, printed as [`run`] does.
+pub fn run_emulated(command: &str) -> Output {
+    let emulation = aarch64_emulation();
+    let argv = emulation.wrap(command);
+    run(Command::new(&argv[0])
+        .args(&argv[1..])
+        .envs(emulation.env_vars()))
 }

@@ -10,10 +10,14 @@
 //!   entry points written into `bin/`, `conda-meta/<name>-<version>-<build>.json` written, post-link scripts run;
 //! - the `.py` files of noarch python packages are compiled to `.pyc` with the prefix's own python, as conda does
 //!   (`python -Wi -m compileall -q -l -i -`), and listed in the package's `conda-meta` record as `pyc_file`s;
+//! - `conda-meta/history` gets an entry as conda writes one (module `history`): the packages added and removed
+//!   and the requested specs; conda takes a prefix for an environment only when that file exists;
 //! - `--update` keeps the prefix's other packages and replaces those the payload has a different build of;
 //!   without it a prefix that already holds packages is refused.
 //!
 //! Errors go to stderr with the file or package they concern; the exit code is 1. Output is a short summary.
+
+mod history;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::Write;
@@ -69,6 +73,7 @@ fn run(payload_dir: &Path, prefix: &Path, update: bool) -> Result<String, String
         .iter()
         .map(|r| r.package_record.name.as_normalized().to_string())
         .collect();
+    let before = history::dists(&installed);
     let mut desired = payload.records.clone();
     desired.extend(
         installed
@@ -93,6 +98,13 @@ fn run(payload_dir: &Path, prefix: &Path, update: bool) -> Result<String, String
         )
         .map_err(|e| format!("cannot install into {}: {}", prefix.display(), chain(&e)))?;
     let compiled = compile_noarch_python(prefix, &payload.records)?;
+    history::append(
+        prefix,
+        &std::env::args().collect::<Vec<_>>(),
+        &before,
+        &history::dists(&installed_records(prefix)?),
+        &payload.specs,
+    )?;
     Ok(format!(
         "installed {} package(s) into {} ({} operation(s), {} .pyc file(s) compiled)",
         payload.records.len(),
