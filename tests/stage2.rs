@@ -8,8 +8,8 @@
 //! In a copy of the repository's workspaces, `toolchain/stage2` (the chain's recipes beside the toolchain's,
 //! `toolchain_from = "archi"`):
 //! 1. `archi solve conda` for linux-aarch64 puts binutils, make, m4 and the sysroots in the first wave and gcc for
-//!    linux-64 (which makes the native linux-64 compiler and the cross compiler for aarch64) below every recipe of
-//!    the chain.
+//!    linux-64 (which makes the native linux-64 compiler and the cross compiler for aarch64) below every compiled
+//!    recipe of the chain, for both platforms.
 //! 2. One `archi build zlib openssl python gxx_impl_linux-aarch64 --with-deps` for both platforms builds stage 1 (m4, gmp, mpfr, mpc, isl,
 //!    binutils, the sysroots, gcc for linux-64 and for linux-aarch64 — the native aarch64 compiler, cross-built by
 //!    the cross compiler —, the runtime libraries) with the machine's compilers, then the chain up to python with
@@ -68,14 +68,19 @@ fn the_chain_rebuilt_with_archis_own_compilers() {
         assert_eq!(at(first, "linux-64"), 0, "{first}: {plan:?}");
     }
     assert_eq!(at("sysroot", "noarch"), 0, "{plan:?}");
+    // Every recipe that compiles C comes after gcc (python_abi, a metapackage, needs no compiler and may come
+    // first).
     let gcc = at("gcc", "linux-64");
+    let compiled = [
+        "zlib", "bzip2", "xz", "openssl", "sqlite", "python", "cffi", "pycosat",
+    ];
     for ((name, platform), wave) in &waves {
-        let toolchain = [
-            "binutils", "make", "m4", "sysroot", "gmp", "mpfr", "mpc", "isl", "gcc",
-        ];
-        if !toolchain.contains(&name.as_str()) && name != "gcc-libs" {
+        if compiled.contains(&name.as_str()) {
             assert!(*wave > gcc, "{name} {platform} not above gcc: {plan:?}");
         }
+    }
+    for name in compiled {
+        assert!(at(name, "linux-aarch64") > gcc, "{name}: {plan:?}");
     }
 
     // 2. Stage 1, then stage 2 up to python.
