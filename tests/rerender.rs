@@ -377,18 +377,10 @@ fn run_workflow(ws: &Path, workflow: &Value, scratch: &Path) -> PathBuf {
 fn packages(channel: &Path) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for subdir in ["linux-64", "linux-aarch64", "noarch"] {
-        let repodata: Value = serde_json::from_slice(
-            &fs_err::read(channel.join(subdir).join("repodata.json")).unwrap(),
-        )
-        .unwrap();
-        let mut names: Vec<String> = repodata["packages.conda"]
-            .as_object()
-            .unwrap()
-            .values()
-            .map(|r| r["name"].as_str().unwrap().to_string())
-            .collect();
-        names.sort();
-        out.insert(subdir.to_string(), names);
+        out.insert(
+            subdir.to_string(),
+            common::repodata_names(&channel.join(subdir)),
+        );
     }
     out
 }

@@ -325,16 +325,7 @@ fn two_archi_processes_on_one_store_build_each_key_once() {
         built.values().all(|&n| n == 1),
         "a key was built twice: {built:?}"
     );
-    let repodata: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(ws.channel().join("linux-64/repodata.json")).unwrap())
-            .unwrap();
-    let mut names: Vec<&str> = repodata["packages.conda"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
-    names.sort();
+    let names = common::repodata_names(&ws.channel().join("linux-64"));
     assert_eq!(names, ["base", "mid", "side", "top"]);
     assert_eq!(store_entries(&ws.store()).len(), 4);
     ok(ws.archi().args(["store", "verify"]));

@@ -34,16 +34,7 @@ fn sysroot_packages_of_both_targets_build_and_link_programs_that_run() {
     assert_eq!(states(&first, "built"), ["sysroot noarch"], "{first:?}");
     let channel = root.join("channels/toolchain/local");
     // Both packages are noarch: nothing else was published.
-    let repodata: serde_json::Value =
-        serde_json::from_slice(&fs_err::read(channel.join("noarch/repodata.json")).unwrap())
-            .unwrap();
-    let mut names: Vec<&str> = repodata["packages.conda"]
-        .as_object()
-        .unwrap()
-        .values()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
-    names.sort();
+    let names = common::repodata_names(&channel.join("noarch"));
     assert_eq!(
         names,
         [

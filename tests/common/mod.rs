@@ -260,3 +260,17 @@ pub fn run_emulated(command: &str) -> Output {
         .args(&argv[1..])
         .envs(emulation.env_vars()))
 }
+
+/// The package names of a channel subdir's `repodata.json` (`packages.conda` records), sorted.
+pub fn repodata_names(subdir: &Path) -> Vec<String> {
+    let repodata: serde_json::Value =
+        serde_json::from_slice(&fs_err::read(subdir.join("repodata.json")).unwrap()).unwrap();
+    let mut names: Vec<String> = repodata["packages.conda"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
