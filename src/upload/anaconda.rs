@@ -136,16 +136,10 @@ impl Uploader for Anaconda {
                 .and_then(|s| s.as_str())
                 .unwrap_or_default()
                 .to_string();
-            if remote == artifact.sha256 {
-                return Ok(Outcome::Skipped);
-            }
-            if !self.force {
-                return Err(UploadError::Conflict {
-                    server: self.describe(),
-                    file: file.clone(),
-                    local: artifact.sha256.clone(),
-                    remote,
-                });
+            if let Some(outcome) =
+                super::against_remote(artifact, Some(remote), self.force, || self.describe())?
+            {
+                return Ok(outcome);
             }
             let what = format!("removal of the old {file}");
             let removed = self.api(

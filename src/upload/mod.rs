@@ -181,6 +181,27 @@ pub enum Outcome {
     Skipped,
 }
 
+/// The rule every destination applies to a file of `artifact`'s name already in the channel (`remote`: its
+/// sha256, `None` when there is none): the same sha256 is [`Outcome::Skipped`]; another is
+/// [`UploadError::Conflict`] (naming `server`, the file and both digests) unless `force`. `Ok(None)`: upload.
+pub(crate) fn against_remote(
+    artifact: &Artifact,
+    remote: Option<String>,
+    force: bool,
+    server: impl FnOnce() -> String,
+) -> Result<Option<Outcome>, UploadError> {
+    match remote {
+        Some(sha) if sha == artifact.sha256 => Ok(Some(Outcome::Skipped)),
+        Some(sha) if !force => Err(UploadError::Conflict {
+            server: server(),
+            file: artifact.file_name.clone(),
+            local: artifact.sha256.clone(),
+            remote: sha,
+        }),
+        _ => Ok(None),
+    }
+}
+
 /// A destination that takes archives one at a time. Implementations are safe to share between build threads.
 pub trait Uploader: Send + Sync {
     /// Upload `artifact` unless the channel has it with the same sha256.

@@ -215,17 +215,10 @@ impl StoreChannel {
             .and_then(|r| r.get("sha256"))
             .and_then(|s| s.as_str())
             .map(str::to_string);
-        match listed {
-            Some(sha) if sha == artifact.sha256 => return Ok(Outcome::Skipped),
-            Some(sha) if !self.force => {
-                return Err(UploadError::Conflict {
-                    server: self.describe(),
-                    file: file.clone(),
-                    local: artifact.sha256.clone(),
-                    remote: sha,
-                })
-            }
-            _ => {}
+        if let Some(outcome) =
+            super::against_remote(artifact, listed, self.force, || self.describe())?
+        {
+            return Ok(outcome);
         }
         let record =
             channel::record_from_archive(&artifact.path).map_err(|e| UploadError::Archive {

@@ -158,17 +158,10 @@ impl Uploader for Quetz {
         self.check_channel()?;
         let file = &artifact.file_name;
         let remote = self.listed_sha256(&artifact.subdir, file)?;
-        match remote {
-            Some(sha) if sha == artifact.sha256 => return Ok(Outcome::Skipped),
-            Some(sha) if !self.force => {
-                return Err(UploadError::Conflict {
-                    server: self.describe(),
-                    file: file.clone(),
-                    local: artifact.sha256.clone(),
-                    remote: sha,
-                })
-            }
-            _ => {}
+        if let Some(outcome) =
+            super::against_remote(artifact, remote, self.force, || self.describe())?
+        {
+            return Ok(outcome);
         }
         let mut url = self.url(&format!("api/channels/{}/upload/{file}", self.channel))?;
         url.query_pairs_mut()

@@ -67,3 +67,40 @@ fn missing_channel_owner_or_credential_is_a_usage_error() {
     };
     assert!(err.to_string().contains(ARCHI_ANACONDA_TOKEN), "{err}");
 }
+
+#[test]
+fn a_file_already_there_is_skipped_by_sha256_and_refused_if_different_unless_forced() {
+    let artifact = Artifact {
+        path: PathBuf::from("/c/linux-64/zlib-1.2.13-h0_0.conda"),
+        file_name: "zlib-1.2.13-h0_0.conda".into(),
+        name: "zlib".into(),
+        version: "1.2.13".into(),
+        subdir: "linux-64".into(),
+        sha256: "aa".into(),
+        md5: "bb".into(),
+        md5_base64: "uw==".into(),
+        size: 1,
+        index_json: serde_json::json!({"name": "zlib"}),
+        summary: None,
+        license: None,
+    };
+    let server = || "quetz at http://127.0.0.1".to_string();
+    assert!(matches!(
+        against_remote(&artifact, None, false, server),
+        Ok(None)
+    ));
+    assert!(matches!(
+        against_remote(&artifact, Some("aa".into()), false, server),
+        Ok(Some(Outcome::Skipped))
+    ));
+    let err = against_remote(&artifact, Some("cc".into()), false, server).unwrap_err();
+    assert!(
+        matches!(&err, UploadError::Conflict { file, local, remote, .. }
+            if file == "zlib-1.2.13-h0_0.conda" && local == "aa" && remote == "cc"),
+        "{err}"
+    );
+    assert!(matches!(
+        against_remote(&artifact, Some("cc".into()), true, server),
+        Ok(None)
+    ));
+}
