@@ -59,6 +59,16 @@ impl Quetz {
         })
     }
 
+    /// A GET of `url` with the API key, retried as every request is (`what` names it in errors).
+    fn get(&self, what: &str, url: &Url) -> Result<reqwest::blocking::Response, UploadError> {
+        self.http.send(what, || {
+            self.http
+                .client()
+                .get(url.clone())
+                .header("X-API-Key", self.key.expose())
+        })
+    }
+
     fn url(&self, path: &str) -> Result<Url, UploadError> {
         self.base.join(path).map_err(|e| UploadError::Usage {
             message: format!("cannot form a URL from {} and {path}: {e}", self.base),
@@ -73,12 +83,7 @@ impl Quetz {
         }
         let url = self.url(&format!("api/channels/{}", self.channel))?;
         let what = format!("looking up channel {}", self.channel);
-        let response = self.http.send(&what, || {
-            self.http
-                .client()
-                .get(url.clone())
-                .header("X-API-Key", self.key.expose())
-        })?;
+        let response = self.get(&what, &url)?;
         if response.status() == StatusCode::NOT_FOUND {
             return Err(UploadError::Refused {
                 server: self.http.server().to_string(),
@@ -108,12 +113,7 @@ impl Quetz {
     fn fetch_listing(&self, subdir: &str) -> Result<BTreeMap<String, String>, UploadError> {
         let url = self.url(&format!("get/{}/{subdir}/repodata.json", self.channel))?;
         let what = format!("reading {}/{subdir}/repodata.json", self.channel);
-        let response = self.http.send(&what, || {
-            self.http
-                .client()
-                .get(url.clone())
-                .header("X-API-Key", self.key.expose())
-        })?;
+        let response = self.get(&what, &url)?;
         if response.status() == StatusCode::NOT_FOUND {
             return Ok(BTreeMap::new());
         }
