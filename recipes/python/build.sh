@@ -64,13 +64,14 @@ rm -f "lib/python$PY_ABI/config-$PY_ABI-"*/libpython*.a
 rm -rf share/man
 rmdir share 2>/dev/null || true
 
-# _sysconfigdata and the config Makefile record the interpreter that ran the build (PYTHON_FOR_BUILD); in a cross
-# build that is the build requirement in $BUILD_PREFIX, which does not exist where the package is installed.
-if [[ "${CONDA_BUILD_CROSS_COMPILATION:-0}" == 1 ]]; then
-    for f in "lib/python$PY_ABI"/_sysconfigdata_*.py "lib/python$PY_ABI/config-$PY_ABI-"*/Makefile; do
-        sed -i -e "s|$build_python|python$PY_ABI|g" "$f"
-    done
-else
+# _sysconfigdata and the config Makefile record the programs that ran the build: the compiler, ar, ... when they are
+# archi's toolchain packages, and the interpreter (PYTHON_FOR_BUILD) in a cross build, are in $BUILD_PREFIX/bin,
+# which does not exist where the package is installed. Like conda-forge's python, keep the bare program names
+# (x86_64-conda-linux-gnu-gcc, python3.11), which the installed compiler packages put on PATH.
+for f in "lib/python$PY_ABI"/_sysconfigdata_*.py "lib/python$PY_ABI/config-$PY_ABI-"*/Makefile; do
+    sed -i -e "s|$BUILD_PREFIX/bin/||g" "$f"
+done
+if [[ "${CONDA_BUILD_CROSS_COMPILATION:-0}" != 1 ]]; then
     build_python="$PREFIX/bin/python$PY_ABI"
 fi
 
