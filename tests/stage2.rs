@@ -156,7 +156,7 @@ fn the_chain_rebuilt_with_archis_own_compilers() {
         "linux-64",
         &tmp.path().join("cross"),
         &["gxx_linux-aarch64"],
-        &commands,
+        &on_path(commands),
         tmp.path(),
     );
     let names = installed(&report);
@@ -180,9 +180,18 @@ fn the_chain_rebuilt_with_archis_own_compilers() {
         "linux-64",
         &tmp.path().join("native"),
         &["gxx_linux-64"],
-        &commands,
+        &on_path(commands),
         tmp.path(),
     );
+}
+
+/// `commands` with the prefix's `bin` first on PATH, as activating the environment puts it (check_channel.py runs
+/// each command in its own `bash -c` with only PREFIX set).
+fn on_path(commands: Vec<String>) -> Vec<String> {
+    commands
+        .into_iter()
+        .map(|command| format!("PATH=\"$PREFIX/bin:$PATH\"; {command}"))
+        .collect()
 }
 
 /// The newest `.conda` of `name` in the channel's `platform` subdir.
