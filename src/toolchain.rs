@@ -185,7 +185,9 @@ impl Toolchain {
 
     /// The compiler variables of the packaged tools, their programs in `build_prefix`/bin: `CC`, `CXX`, `FC`,
     /// `CPP` and the binutils variables (`AR`, `LD`, …) from the C compiler's `binutils_prefix`, as conda-forge's
-    /// activation scripts set them. They replace what [`Toolchain::env_vars`] gives for the same names.
+    /// activation scripts set them; with `rust`, cargo's linker for the target (`CARGO_TARGET_<TRIPLE>_LINKER`) is
+    /// the packaged C compiler too, so that a Rust extension is linked with archi's gcc (its start files and
+    /// libgcc), not the machine's. They replace what [`Toolchain::env_vars`] gives for the same names.
     pub fn packaged_env_vars(&self, build_prefix: &str) -> BTreeMap<String, String> {
         let mut vars = BTreeMap::new();
         let bin = |program: &str| format!("{build_prefix}/bin/{program}");
@@ -196,6 +198,9 @@ impl Toolchain {
         }
         if let Some(c) = self.packaged.get("c") {
             vars.insert("CPP".into(), format!("{} -E", bin(&c.program)));
+            if let Some(rust) = &self.rust {
+                vars.insert(rust::linker_var(&rust.target), bin(&c.program));
+            }
             if let Some(prefix) = &c.binutils_prefix {
                 for (var, tool) in BINUTILS {
                     vars.insert(var.to_string(), bin(&format!("{prefix}{tool}")));
@@ -405,6 +410,39 @@ mod tests {
             binutils_prefix: None,
             rust_target: None,
         }
+    }
+
+    #[test]
+    fn a_packaged_c_compiler_is_cargos_linker_for_the_target() {
+        let tool = |path: &str| ToolIdentity {
+            program: path.rsplit('/').next().unwrap().into(),
+            path: path.into(),
+            version: String::new(),
+            blake3: String::new(),
+        };
+        let mut tc = Toolchain {
+            packaged: BTreeMap::from([(
+                "c".to_string(),
+                crate::workspace::PackagedTool {
+                    package: "gcc_linux-aarch64".into(),
+                    program: "aarch64-conda-linux-gnu-gcc".into(),
+                    binutils_prefix: Some("aarch64-conda-linux-gnu-".into()),
+                },
+            )]),
+            ..Toolchain::default()
+        };
+        let linker = "CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER";
+        assert!(!tc.packaged_env_vars("/b").contains_key(linker));
+        tc.tools.insert("rust".into(), tool("/rust/bin/rustc"));
+        tc.rust = Some(rust::RustToolchain {
+            cargo: tool("/rust/bin/cargo"),
+            target: "aarch64-unknown-linux-gnu".into(),
+            sysroot: "/rust".into(),
+        });
+        let vars = tc.packaged_env_vars("/b");
+        assert_eq!(vars[linker], "/b/bin/aarch64-conda-linux-gnu-gcc");
+        assert_eq!(vars[linker], vars["CC"]);
+        assert_eq!(vars["AR"], "/b/bin/aarch64-conda-linux-gnu-ar");
     }
 
     #[test]
