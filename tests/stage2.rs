@@ -10,8 +10,8 @@
 //! 1. `archi solve conda` for linux-aarch64 puts binutils, make, m4 and the sysroots in the first wave and gcc for
 //!    linux-64 (which makes the native linux-64 compiler and the cross compiler for aarch64) below every compiled
 //!    recipe of the chain, for both platforms.
-//! 2. One `archi build zlib openssl python gxx_impl_linux-aarch64 --with-deps` for both platforms builds stage 1 (m4, gmp, mpfr, mpc, isl,
-//!    binutils, the sysroots, gcc for linux-64 and for linux-aarch64 — the native aarch64 compiler, cross-built by
+//! 2. One `archi build zlib openssl python gxx_impl_linux-aarch64 --with-deps` for both platforms builds stage 1
+//!    (m4, gmp, mpfr, mpc, isl, binutils, the sysroots, gcc for linux-64 and for linux-aarch64 — the native aarch64 compiler, cross-built by
 //!    the cross compiler —, the runtime libraries) with the machine's compilers, then the chain up to python with
 //!    archi's. Every package's own tests run: among them the native aarch64 g++, installed for linux-aarch64 in a
 //!    fresh environment, compiles and runs a C++ program under qemu.
@@ -20,6 +20,10 @@
 //! 4. py-rattler installs the cross compiler (`gxx_linux-aarch64`) from the channel into a fresh linux-64 prefix,
 //!    where it compiles a C and a C++ program for aarch64 that run under qemu; and the native linux-64 compiler
 //!    (`gxx_linux-64`), whose programs run here.
+//! 5. `archi build --all` for both platforms rebuilds the rest of the chain up to conda with archi's compilers;
+//!    the C and Rust extensions (cffi, pycosat, ruamel.yaml.clib, zstandard, cryptography) pass the checks of 3;
+//!    `archi installer conda` from the stage-2 channel, for both platforms, installs an environment where conda
+//!    23.9.0 runs (aarch64 under qemu), as the chain test checks stage 0's.
 //!
 //! `ARCHI_STAGE2_STORE=DIR` keeps the store in DIR (a second run finds stage 1 there).
 
@@ -110,31 +114,7 @@ fn the_chain_rebuilt_with_archis_own_compilers() {
 
     // 3. The packages name archi's runtime libraries and were compiled by archi's gcc.
     let channel = root.join("channels/stage2/local");
-    for platform in ["linux-64", "linux-aarch64"] {
-        for name in ["zlib", "openssl", "python"] {
-            let archive = archive_of(&channel, platform, name);
-            let dest = tempfile::tempdir().unwrap();
-            rattler_package_streaming::fs::extract(&archive, dest.path()).unwrap();
-            let index: serde_json::Value =
-                serde_json::from_slice(&fs_err::read(dest.path().join("info/index.json")).unwrap())
-                    .unwrap();
-            let depends: Vec<&str> = index["depends"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d.as_str().unwrap())
-                .collect();
-            assert!(
-                depends.iter().any(|d| d.starts_with("libgcc-ng >=12.2.0")),
-                "{name} {platform}: {depends:?}"
-            );
-            let (archi_gcc, debian_gcc) = comments(dest.path());
-            assert!(
-                archi_gcc > 0 && debian_gcc == 0,
-                "{name} {platform}: {archi_gcc} ELF files by archi's gcc, {debian_gcc} by Debian's"
-            );
-        }
-    }
+    compiled_by_archi(&channel, &["zlib", "openssl", "python"]);
 
     // 4. The compilers from the channel, installed by a real client into fresh prefixes.
     let files = root.join("toolchain/recipes/gcc");
@@ -183,6 +163,61 @@ fn the_chain_rebuilt_with_archis_own_compilers() {
         &on_path(commands),
         tmp.path(),
     );
+
+    // 5. The rest of the chain, up to conda, with archi's compilers; its C and Rust extensions too; and conda's
+    //    installers from that channel, conda running from what they installed (aarch64 under qemu).
+    let started = std::time::Instant::now();
+    let mut args = vec!["--all"];
+    args.extend(BOTH);
+    let results = build(&ws, &store, &args);
+    eprintln!("stage 2 --all in {:?}", started.elapsed());
+    let failed: Vec<_> = results
+        .iter()
+        .filter(|(_, state)| *state != "built" && *state != "cached")
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    compiled_by_archi(
+        &channel,
+        &[
+            "cffi",
+            "pycosat",
+            "ruamel.yaml.clib",
+            "zstandard",
+            "cryptography",
+        ],
+    );
+    chain_support::ship::conda_installers(&ws, &store, &channel, tmp.path());
+}
+
+/// Each of `names`, for linux-64 and linux-aarch64, in `channel`: its package depends on `libgcc-ng >=12.2.0`
+/// (the run_exports of archi's compilers) and its ELF files were compiled and linked by archi's gcc (`.comment`
+/// says `GCC: (archi 12.2.0)`, never Debian's gcc, whose start files a link with the machine's gcc brings).
+fn compiled_by_archi(channel: &Path, names: &[&str]) {
+    for platform in ["linux-64", "linux-aarch64"] {
+        for name in names {
+            let archive = archive_of(channel, platform, name);
+            let dest = tempfile::tempdir().unwrap();
+            rattler_package_streaming::fs::extract(&archive, dest.path()).unwrap();
+            let index: serde_json::Value =
+                serde_json::from_slice(&fs_err::read(dest.path().join("info/index.json")).unwrap())
+                    .unwrap();
+            let depends: Vec<&str> = index["depends"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d.as_str().unwrap())
+                .collect();
+            assert!(
+                depends.iter().any(|d| d.starts_with("libgcc-ng >=12.2.0")),
+                "{name} {platform}: {depends:?}"
+            );
+            let (archi_gcc, debian_gcc) = comments(dest.path());
+            assert!(
+                archi_gcc > 0 && debian_gcc == 0,
+                "{name} {platform}: {archi_gcc} ELF files by archi's gcc, {debian_gcc} by Debian's"
+            );
+        }
+    }
 }
 
 /// `commands` with the prefix's `bin` first on PATH, as activating the environment puts it (check_channel.py runs
@@ -194,9 +229,10 @@ fn on_path(commands: Vec<String>) -> Vec<String> {
         .collect()
 }
 
-/// The newest `.conda` of `name` in the channel's `platform` subdir.
+/// The one `.conda` of `name` in the channel's `platform` subdir (the stage-2 channel is the test's own, written
+/// by this run's builds only: one build of each package per platform).
 fn archive_of(channel: &Path, platform: &str, name: &str) -> std::path::PathBuf {
-    let mut found: Vec<_> = fs_err::read_dir(channel.join(platform))
+    let found: Vec<_> = fs_err::read_dir(channel.join(platform))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| {
@@ -207,10 +243,10 @@ fn archive_of(channel: &Path, platform: &str, name: &str) -> std::path::PathBuf 
                 })
         })
         .collect();
-    found.sort();
-    found
-        .pop()
-        .unwrap_or_else(|| panic!("no {name} in {platform}"))
+    match found.as_slice() {
+        [one] => one.clone(),
+        _ => panic!("{} builds of {name} in {platform}: {found:?}", found.len()),
+    }
 }
 
 /// How many ELF files under `dir` carry archi's gcc in `.comment` (`GCC: (archi 12.2.0)`), and how many Debian's
