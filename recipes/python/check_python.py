@@ -40,6 +40,11 @@ source = open(os.path.join(LIB, name + ".py")).read()
 foreign = [p for p in re.findall(r"/[^\s'\"]*bin/python[0-9.]*", source) if not p.startswith(sys.prefix)]
 check(not foreign, f"{name} names no other python: {foreign[:3]}")
 check("placehold" not in source and "/build_env" not in source, f"{name} holds no build or placeholder prefix")
+# CC and CXX are one toolchain's (the same triplet prefix: x86_64-conda-linux-gnu-gcc and -g++), never a C++
+# compiler that configure found elsewhere on the build machine.
+cc, cxx = (os.path.basename(sysconfig.get_config_var(v).split()[0]) for v in ("CC", "CXX"))
+triplet = cc[: cc.rindex("gcc")] if "gcc" in cc else None
+check(triplet is not None and cxx.startswith(triplet) and "++" in cxx, f"CC {cc} and CXX {cxx} are one toolchain's")
 config_args = sysconfig.get_config_var("CONFIG_ARGS")
 for option in ("--enable-shared", "--enable-ipv6", "--with-ensurepip=no", "--with-computed-gotos",
                "--with-system-ffi", "--with-system-expat", "--enable-loadable-sqlite-extensions",
